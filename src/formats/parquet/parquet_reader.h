@@ -1,0 +1,15 @@
+// Parquet source: streams row groups of a flat Parquet file into batches.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "formats/source.h"
+
+namespace idemload::formats::parquet {
+
+// Throws Error(kIo), kCorruption (bad magic, footer, page…) or kNotSupported (nested columns),
+// with file, row group, page and column in the context.
+std::unique_ptr<BatchReader> open_parquet(const std::string& path, const SourceOptions& options);
+
+}  // namespace idemload::formats::parquet

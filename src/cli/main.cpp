@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
                "idemload"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "idemload 0.1.0");
+  app.set_config("--config", "", "Read options from a TOML/INI file ([load] section for `load`, …)");
   app.footer(
       "Exit codes: 0 success; 1 job failed (or verify/monitor found a problem); 2 usage error or bad input;\n"
       "3 target unavailable; 4 lock held by another job or conflict; 5 schema mismatch; 6 corrupt or\n"

@@ -113,7 +113,13 @@ void MultiFileReader::open_next() {
   while (file_idx_ < paths_.size()) {
     const std::string& path = paths_[file_idx_++];
     try {
-      current_ = open_file(path, options_);
+      // Later files are read with the first file's column types: each CSV file would otherwise
+      // infer its own (a huge value early in one file must not change a column's type).
+      SourceOptions options = options_;
+      if (schema_) {
+        for (const auto& field : schema_->fields()) options.column_types.emplace(field.name, field.type);
+      }
+      current_ = open_file(path, options);
     } catch (const Error& error) {
       if (options_.ignore_corrupt_files && error.kind() == ErrorKind::kCorruption) {
         skipped_.push_back(path + ": " + error.what());

@@ -3,14 +3,13 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "targets/postgres/postgres_target.h"
+#include "targets/sqlite/sqlite_target.h"
 #include "targets/url.h"
 
 namespace idemload::targets {
 
-// Each implemented in its own directory.
-std::unique_ptr<Target> open_sqlite(const std::string& path);
-std::unique_ptr<Target> open_postgres(std::string_view url);
-std::unique_ptr<Target> open_mysql(std::string_view url);
+std::unique_ptr<Target> open_mysql(std::string_view url);  // targets/mysql/
 
 std::string_view dialect_name(DialectKind kind) {
   switch (kind) {

@@ -1,5 +1,637 @@
-#include "targets/target.h"
+#include "targets/sqlite/sqlite_target.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <utility>
+#include <cstring>
+#include <thread>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
 #include "core/error.h"
+#include "core/key_hash.h"
+#include "core/value_text.h"
+
 namespace idemload::targets {
-std::unique_ptr<Target> open_sqlite(const std::string&) { throw Error::NotSupported("PLACEHOLDER"); }
+
+namespace {
+
+// Declared column types. SQLite keeps the declared name, so table_schema can map it back; the
+// names are chosen for their affinity: dates, times and decimals are stored as canonical text
+// (DECIMAL_TEXT has TEXT affinity, so "12.30" is never turned into the REAL 12.3).
+std::string sqlite_type(const Field& field) {
+  switch (field.type) {
+    case Type::kBool: return "BOOLEAN";
+    case Type::kInt64: return "BIGINT";
+    case Type::kDouble: return "DOUBLE";
+    case Type::kString: return "TEXT";
+    case Type::kBinary: return "BLOB";
+    case Type::kDate: return "DATE";
+    case Type::kTimestamp: return "TIMESTAMP";
+    case Type::kTime: return "TIME";
+    case Type::kDecimal:
+      return field.precision > 0 ? fmt::format("DECIMAL_TEXT({},{})", field.precision, field.scale) : "DECIMAL_TEXT";
+  }
+  return "TEXT";
 }
+
+Field field_from_decl(std::string name, std::string decl, bool notnull) {
+  Field field{std::move(name), Type::kString, !notnull};
+  std::string upper;
+  for (char c : decl) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  auto starts = [&](std::string_view prefix) { return upper.rfind(prefix, 0) == 0; };
+  if (starts("DECIMAL_TEXT") || starts("NUMERIC") || starts("DECIMAL")) {
+    field.type = Type::kDecimal;
+    int precision = 0, scale = 0;
+    size_t open = upper.find('(');
+    if (open != std::string::npos && std::sscanf(upper.c_str() + open, "(%d,%d)", &precision, &scale) == 2) {
+      field.precision = precision;
+      field.scale = scale;
+    }
+  } else if (starts("BOOL")) {
+    field.type = Type::kBool;
+  } else if (upper.find("INT") != std::string::npos) {
+    field.type = Type::kInt64;
+  } else if (starts("DOUBLE") || starts("REAL") || starts("FLOAT")) {
+    field.type = Type::kDouble;
+  } else if (starts("BLOB") || starts("BINARY")) {
+    field.type = Type::kBinary;
+  } else if (starts("DATETIME") || starts("TIMESTAMP")) {
+    field.type = Type::kTimestamp;
+  } else if (starts("DATE")) {
+    field.type = Type::kDate;
+  } else if (starts("TIME")) {
+    field.type = Type::kTime;
+  }
+  return field;
+}
+
+class Statement {
+ public:
+  Statement() = default;
+  explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  Statement(Statement&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)) {}
+  Statement& operator=(Statement&& other) noexcept {
+    std::swap(stmt_, other.stmt_);
+    return *this;
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  sqlite3_stmt* get() const { return stmt_; }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+class SqliteLock : public Lock {
+ public:
+  explicit SqliteLock(int fd) : fd_(fd) {}
+  ~SqliteLock() override {
+    if (fd_ >= 0) ::close(fd_);  // closing the description releases its OFD lock
+  }
+
+ private:
+  int fd_;
+};
+
+class SqliteTarget;
+
+class SqliteWriter : public BulkWriter {
+ public:
+  SqliteWriter(SqliteTarget& target, Statement stmt, std::vector<int> param_of_column, int lineage_param,
+               std::string lineage)
+      : target_(target),
+        stmt_(std::move(stmt)),
+        param_of_column_(std::move(param_of_column)),
+        lineage_param_(lineage_param),
+        lineage_(std::move(lineage)) {}
+  int64_t write(const Batch& batch) override;
+  int64_t flush() override { return 0; }
+
+ private:
+  int64_t write_rows(const Batch& batch);
+  SqliteTarget& target_;
+  Statement stmt_;
+  std::vector<int> param_of_column_;  // batch column -> 1-based parameter, 0 = not written
+  int lineage_param_;
+  std::string lineage_;
+  std::string text_;
+};
+
+class SqliteTarget : public Target {
+ public:
+  SqliteTarget(std::string path, sqlite3* db) : path_(std::move(path)), db_(db), url_("sqlite:" + path_) {}
+  ~SqliteTarget() override {
+    cache_.clear();
+    sqlite3_close_v2(db_);
+  }
+
+  DialectKind dialect() const override { return DialectKind::kSqlite; }
+  const std::string& display_url() const override { return url_; }
+  std::unique_ptr<Target> reconnect() const override { return open_sqlite(path_); }
+  std::string quote(std::string_view identifier) const override {
+    std::string out = "\"";
+    for (char c : identifier) {
+      if (c == '"') out += '"';
+      out += c;
+    }
+    return out + "\"";
+  }
+
+  [[noreturn]] void fail(int rc, std::string_view what) const {
+    std::string message = fmt::format("{}: {}", what, db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+    ErrorContext context{.target = url_};
+    switch (rc & 0xFF) {
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED:
+      case SQLITE_CONSTRAINT: throw Error(ErrorKind::kTargetConflict, context, message);
+      case SQLITE_FULL:
+      case SQLITE_IOERR: throw Error(ErrorKind::kIo, context, message);
+      case SQLITE_CANTOPEN:
+      case SQLITE_CORRUPT:
+      case SQLITE_NOTADB:
+      case SQLITE_READONLY: throw Error(ErrorKind::kTargetUnavailable, context, message);
+      default:
+        if (message.find("no column") != std::string::npos || message.find("has no column") != std::string::npos) {
+          throw Error(ErrorKind::kSchemaDrift, context, message);
+        }
+        throw Error(ErrorKind::kInvalidInput, context, message);
+    }
+  }
+
+  Statement prepare(std::string_view sql) {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+    if (rc != SQLITE_OK) fail(rc, fmt::format("cannot prepare '{}'", sql.substr(0, 200)));
+    return Statement(stmt);
+  }
+
+  sqlite3_stmt* cached(std::string_view sql) {
+    auto it = cache_.find(std::string(sql));
+    if (it == cache_.end()) it = cache_.emplace(std::string(sql), prepare(sql)).first;
+    sqlite3_stmt* stmt = it->second.get();
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return stmt;
+  }
+
+  void bind(sqlite3_stmt* stmt, const Params& params) {
+    for (size_t idx = 0; idx < params.size(); ++idx) {
+      int pos = static_cast<int>(idx + 1);
+      const Param& param = params[idx];
+      if (std::holds_alternative<std::nullptr_t>(param)) {
+        sqlite3_bind_null(stmt, pos);
+      } else if (auto* i = std::get_if<int64_t>(&param)) {
+        sqlite3_bind_int64(stmt, pos, *i);
+      } else if (auto* d = std::get_if<double>(&param)) {
+        sqlite3_bind_double(stmt, pos, *d);
+      } else {
+        const auto& s = std::get<std::string>(param);
+        sqlite3_bind_text(stmt, pos, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+      }
+    }
+  }
+
+  int step(sqlite3_stmt* stmt, std::string_view what) {
+    int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+      sqlite3_reset(stmt);
+      fail(rc, what);
+    }
+    return rc;
+  }
+
+  int64_t execute(std::string_view sql, const Params& params) override {
+    if (params.empty() && sql.find(';') != std::string_view::npos) {
+      char* errmsg = nullptr;
+      int rc = sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &errmsg);
+      sqlite3_free(errmsg);
+      if (rc != SQLITE_OK) fail(rc, fmt::format("'{}' failed", sql.substr(0, 200)));
+      return sqlite3_changes64(db_);
+    }
+    sqlite3_stmt* stmt = cached(sql);
+    bind(stmt, params);
+    while (step(stmt, fmt::format("'{}' failed", sql.substr(0, 200))) == SQLITE_ROW) {
+    }
+    sqlite3_reset(stmt);
+    return sqlite3_changes64(db_);
+  }
+
+  std::vector<ResultRow> query(std::string_view sql, const Params& params) override {
+    sqlite3_stmt* stmt = cached(sql);
+    bind(stmt, params);
+    std::vector<ResultRow> rows;
+    int columns = sqlite3_column_count(stmt);
+    while (step(stmt, fmt::format("'{}' failed", sql.substr(0, 200))) == SQLITE_ROW) {
+      ResultRow row;
+      row.reserve(static_cast<size_t>(columns));
+      for (int col = 0; col < columns; ++col) {
+        if (sqlite3_column_type(stmt, col) == SQLITE_NULL) {
+          row.emplace_back(std::nullopt);
+        } else {
+          const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
+          row.emplace_back(std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt, col))));
+        }
+      }
+      rows.push_back(std::move(row));
+    }
+    sqlite3_reset(stmt);
+    return rows;
+  }
+
+  void begin() override { execute("BEGIN IMMEDIATE", {}); }
+  void commit() override { execute("COMMIT", {}); }
+  void rollback() override {
+    if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+
+  std::optional<Schema> table_schema(std::string_view table) override {
+    auto rows = query(fmt::format("SELECT name, type, \"notnull\" FROM pragma_table_info({})", literal(table)), {});
+    if (rows.empty()) return std::nullopt;
+    Schema schema;
+    for (auto& row : rows) schema.add(field_from_decl(row[0].value_or(""), row[1].value_or(""), row[2] == "1"));
+    return schema;
+  }
+
+  void create_table(std::string_view table, const Schema& schema, const CreateOptions& options) override {
+    std::string sql = fmt::format("CREATE TABLE IF NOT EXISTS {} (", quote(table));
+    for (size_t idx = 0; idx < schema.size(); ++idx) {
+      const Field& field = schema.field(idx);
+      if (idx > 0) sql += ", ";
+      sql += quote(field.name) + " " + sqlite_type(field);
+      if (!field.nullable) sql += " NOT NULL";
+    }
+    if (options.lineage && !schema.index_of(kLineageColumn)) sql += fmt::format(", {} TEXT", quote(kLineageColumn));
+    if (!options.primary_key.empty()) {
+      sql += ", PRIMARY KEY (";
+      for (size_t idx = 0; idx < options.primary_key.size(); ++idx) {
+        sql += (idx ? ", " : "") + quote(options.primary_key[idx]);
+      }
+      sql += ")";
+    }
+    sql += ")";
+    execute(sql, {});
+    if (options.lineage) {
+      execute(fmt::format("CREATE INDEX IF NOT EXISTS {} ON {} ({})", quote(std::string(table) + "__batch_idx"),
+                          quote(table), quote(kLineageColumn)),
+              {});
+    }
+  }
+
+  void add_column(std::string_view table, const Field& field) override {
+    execute(fmt::format("ALTER TABLE {} ADD COLUMN {} {}", quote(table), quote(field.name), sqlite_type(field)), {});
+  }
+
+  void drop_table(std::string_view table) override {
+    execute(fmt::format("DROP TABLE IF EXISTS {}", quote(table)), {});
+  }
+
+  void replace_table(std::string_view table, std::string_view replacement) override {
+    // A savepoint nests inside the caller's transaction, or is one of its own.
+    execute("SAVEPOINT idemload_replace", {});
+    try {
+      execute(fmt::format("DROP TABLE IF EXISTS {}", quote(table)), {});
+      execute(fmt::format("ALTER TABLE {} RENAME TO {}", quote(replacement), quote(table)), {});
+      // Index names follow the table: recreate the lineage index under the table's name.
+      auto schema = table_schema(table);
+      if (schema && schema->index_of(kLineageColumn)) {
+        execute(fmt::format("DROP INDEX IF EXISTS {}", quote(std::string(replacement) + "__batch_idx")), {});
+        execute(fmt::format("CREATE INDEX IF NOT EXISTS {} ON {} ({})", quote(std::string(table) + "__batch_idx"),
+                            quote(table), quote(kLineageColumn)),
+                {});
+      }
+      execute("RELEASE idemload_replace", {});
+    } catch (...) {
+      sqlite3_exec(db_, "ROLLBACK TO idemload_replace; RELEASE idemload_replace", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+
+  bool has_unique_key(std::string_view table, const std::vector<std::string>& columns) override {
+    auto same = [&](std::vector<std::string> names) {
+      if (names.size() != columns.size()) return false;
+      std::vector<std::string> want = columns;
+      std::sort(names.begin(), names.end());
+      std::sort(want.begin(), want.end());
+      return names == want;
+    };
+    std::vector<std::string> pk;
+    for (auto& row : query(fmt::format("SELECT name, pk FROM pragma_table_info({}) WHERE pk > 0", literal(table)), {})) {
+      pk.push_back(row[0].value_or(""));
+    }
+    if (!pk.empty() && same(pk)) return true;
+    for (auto& index : query(fmt::format("SELECT name FROM pragma_index_list({}) WHERE \"unique\" = 1", literal(table)), {})) {
+      std::vector<std::string> names;
+      for (auto& col : query(fmt::format("SELECT name FROM pragma_index_info({})", literal(index[0].value_or(""))), {})) {
+        names.push_back(col[0].value_or(""));
+      }
+      if (same(names)) return true;
+    }
+    return false;
+  }
+
+  std::string literal(std::string_view text) const {
+    std::string out = "'";
+    for (char c : text) {
+      if (c == '\'') out += '\'';
+      out += c;
+    }
+    return out + "'";
+  }
+
+  // " WHERE …" (or "") and its parameters.
+  std::string scope_clause(const Scope& scope, Params& params, std::string_view qualifier = "") const {
+    switch (scope.kind) {
+      case Scope::Kind::kAll: return "";
+      case Scope::Kind::kLineage:
+        params.emplace_back(scope.batch);
+        return fmt::format(" WHERE {}{} = ?", qualifier, quote(kLineageColumn));
+      case Scope::Kind::kWhere: return fmt::format(" WHERE ({})", scope.where_sql);
+    }
+    return "";
+  }
+
+  int64_t count(std::string_view table, const Scope& scope) override {
+    Params params;
+    std::string sql = fmt::format("SELECT COUNT(*) FROM {}{}", quote(table), scope_clause(scope, params));
+    auto rows = query(sql, params);
+    return parse_int64(rows.at(0).at(0).value_or("0")).value_or(0);
+  }
+
+  void scan(std::string_view table, const Schema& columns, const Scope& scope, size_t batch_rows,
+            const std::function<void(const Batch&)>& sink) override {
+    Params params;
+    std::string list;
+    for (const auto& field : columns.fields()) list += (list.empty() ? "" : ", ") + quote(field.name);
+    std::string sql = fmt::format("SELECT {} FROM {}{}", list, quote(table), scope_clause(scope, params));
+    Statement stmt = prepare(sql);
+    bind(stmt.get(), params);
+    Batch batch(std::make_shared<const Schema>(columns));
+    batch.reserve(batch_rows);
+    const int ncols = static_cast<int>(columns.size());
+    while (step(stmt.get(), "scan failed") == SQLITE_ROW) {
+      for (int col = 0; col < ncols; ++col) {
+        Column& column = batch.column(static_cast<size_t>(col));
+        int kind = sqlite3_column_type(stmt.get(), col);
+        if (kind == SQLITE_NULL) {
+          column.append_null();
+          continue;
+        }
+        if (kind == SQLITE_INTEGER && (column.type() == Type::kInt64 || column.type() == Type::kBool)) {
+          column.append_int(sqlite3_column_int64(stmt.get(), col));
+          continue;
+        }
+        if (column.type() == Type::kDouble && (kind == SQLITE_FLOAT || kind == SQLITE_INTEGER)) {
+          column.append_double(sqlite3_column_double(stmt.get(), col));
+          continue;
+        }
+        const auto* data = static_cast<const char*>(
+            kind == SQLITE_BLOB ? sqlite3_column_blob(stmt.get(), col)
+                                : reinterpret_cast<const void*>(sqlite3_column_text(stmt.get(), col)));
+        std::string_view text(data ? data : "", static_cast<size_t>(sqlite3_column_bytes(stmt.get(), col)));
+        if (column.storage() == Storage::kBytes) {
+          column.append_bytes(text);
+        } else if (!append_parsed(column, text)) {
+          throw Error::SchemaDrift(fmt::format("value '{}' in table {} does not convert to {}", text.substr(0, 80),
+                                               table, type_name(column.type())),
+                                   ErrorContext{.column = columns.field(static_cast<size_t>(col)).name, .target = url_});
+        }
+      }
+      if (batch.num_rows() >= batch_rows) {
+        sink(batch);
+        batch.clear();
+      }
+    }
+    if (batch.num_rows() > 0) sink(batch);
+  }
+
+  int64_t delete_scope(std::string_view table, const Scope& scope) override {
+    Params params;
+    return execute(fmt::format("DELETE FROM {}{}", quote(table), scope_clause(scope, params)), params);
+  }
+
+  std::unique_ptr<BulkWriter> writer(std::string_view table, const Schema& source, const WriteOptions& options) override {
+    auto table_fields = table_schema(table);
+    if (!table_fields) throw Error::InvalidInput(fmt::format("table {} does not exist", table), {.target = url_});
+    std::string cols, marks;
+    std::vector<int> param_of_column(source.size(), 0);
+    int next_param = 1;
+    for (size_t idx = 0; idx < source.size(); ++idx) {
+      if (source.field(idx).name == kLineageColumn) continue;
+      cols += (cols.empty() ? "" : ", ") + quote(source.field(idx).name);
+      marks += marks.empty() ? "?" : ", ?";
+      param_of_column[idx] = next_param++;
+    }
+    int lineage_param = 0;
+    if (options.lineage && table_fields->index_of(kLineageColumn)) {
+      cols += ", " + quote(kLineageColumn);
+      marks += ", ?";
+      lineage_param = next_param++;
+    }
+    std::string verb = options.mode == WriteMode::kInsertIgnore ? "INSERT OR IGNORE" : "INSERT";
+    std::string sql = fmt::format("{} INTO {} ({}) VALUES ({})", verb, quote(table), cols, marks);
+    if (options.mode == WriteMode::kUpsert) {
+      std::string conflict, updates;
+      for (const auto& key : options.key) conflict += (conflict.empty() ? "" : ", ") + quote(key);
+      for (size_t idx = 0; idx < source.size(); ++idx) {
+        const std::string& name = source.field(idx).name;
+        if (std::find(options.key.begin(), options.key.end(), name) != options.key.end()) continue;
+        updates += (updates.empty() ? "" : ", ") + fmt::format("{0} = excluded.{0}", quote(name));
+      }
+      if (lineage_param) updates += (updates.empty() ? "" : ", ") + fmt::format("{0} = excluded.{0}", quote(kLineageColumn));
+      sql += updates.empty() ? fmt::format(" ON CONFLICT ({}) DO NOTHING", conflict)
+                             : fmt::format(" ON CONFLICT ({}) DO UPDATE SET {}", conflict, updates);
+    }
+    return std::make_unique<SqliteWriter>(*this, prepare(sql), std::move(param_of_column), lineage_param,
+                                          options.lineage.value_or(""));
+  }
+
+  std::string create_temp_table(const Schema& schema) override {
+    static std::atomic<int> counter{0};
+    std::string name = fmt::format("idemload_tmp_{}_{}", ::getpid(), counter++);
+    std::string sql = fmt::format("CREATE TEMP TABLE {} (", quote(name));
+    for (size_t idx = 0; idx < schema.size(); ++idx) {
+      sql += (idx ? ", " : "") + quote(schema.field(idx).name) + " " + sqlite_type(schema.field(idx));
+    }
+    execute(sql + ")", {});
+    return name;
+  }
+
+  int64_t insert_missing(std::string_view table, std::string_view temp_table, const Schema& columns,
+                         const std::vector<std::string>& key, const Scope& scope,
+                         const std::optional<std::string>& lineage) override {
+    Params params;
+    std::string cols, select;
+    for (const auto& field : columns.fields()) {
+      if (field.name == kLineageColumn) continue;
+      cols += (cols.empty() ? "" : ", ") + quote(field.name);
+      select += (select.empty() ? "" : ", ") + ("s." + quote(field.name));
+    }
+    auto table_fields = table_schema(table);
+    if (lineage && table_fields && table_fields->index_of(kLineageColumn)) {
+      cols += ", " + quote(kLineageColumn);
+      select += ", ?";
+      params.emplace_back(*lineage);
+    }
+    std::string match;
+    for (const auto& name : key) {
+      match += fmt::format("{}t.{} IS s.{}", match.empty() ? "" : " AND ", quote(name), quote(name));
+    }
+    std::string in_scope;
+    if (scope.kind == Scope::Kind::kLineage) {
+      in_scope = fmt::format(" AND t.{} = ?", quote(kLineageColumn));
+      params.emplace_back(scope.batch);
+    } else if (scope.kind == Scope::Kind::kWhere) {
+      in_scope = fmt::format(" AND ({})", scope.where_sql);
+    }
+    std::string sql = fmt::format("INSERT INTO main.{} ({}) SELECT {} FROM temp.{} s WHERE NOT EXISTS (SELECT 1 FROM main.{} t WHERE {}{})",
+                                  quote(table), cols, select, quote(temp_table), quote(table), match, in_scope);
+    return execute(sql, params);
+  }
+
+  std::unique_ptr<Lock> lock(std::string_view name, std::chrono::milliseconds timeout) override {
+    if (path_ == ":memory:" || path_.empty()) return std::make_unique<SqliteLock>(-1);
+    std::string lock_path = path_ + "-idemload.lock";
+    int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      throw Error::Io({.file = lock_path}, fmt::format("cannot open lock file: {}", std::strerror(errno)));
+    }
+    // One byte per lock name, chosen by hash: two names sharing a byte only wait for each other.
+    struct flock region {};
+    region.l_type = F_WRLCK;
+    region.l_whence = SEEK_SET;
+    region.l_start = static_cast<off_t>(hash_bytes(name) % (1ULL << 30));
+    region.l_len = 1;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (::fcntl(fd, F_OFD_SETLK, &region) != 0) {
+      if (errno != EAGAIN && errno != EACCES && errno != EINTR) {
+        ::close(fd);
+        throw Error::Io({.file = lock_path}, fmt::format("cannot lock: {}", std::strerror(errno)));
+      }
+      if (std::chrono::steady_clock::now() >= deadline) {
+        ::close(fd);
+        throw Error::TargetConflict(
+            fmt::format("another idemload job holds the lock '{}' (waited {} ms; --lock-timeout to wait longer)", name,
+                        timeout.count()),
+            {.target = url_});
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return std::make_unique<SqliteLock>(fd);
+  }
+
+  sqlite3* db() { return db_; }
+
+ private:
+  std::string path_;
+  sqlite3* db_;
+  std::string url_;
+  std::unordered_map<std::string, Statement> cache_;
+};
+
+int64_t SqliteWriter::write(const Batch& batch) {
+  if (batch.num_rows() == 0) return 0;
+  // A savepoint makes each write() all-or-nothing, inside the caller's transaction or, in
+  // autocommit, as one transaction of its own (which is also far faster than one per row).
+  target_.execute("SAVEPOINT idemload_write", {});
+  try {
+    int64_t inserted = write_rows(batch);
+    target_.execute("RELEASE idemload_write", {});
+    return inserted;
+  } catch (...) {
+    sqlite3_exec(target_.db(), "ROLLBACK TO idemload_write; RELEASE idemload_write", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+int64_t SqliteWriter::write_rows(const Batch& batch) {
+  sqlite3_stmt* stmt = stmt_.get();
+  int64_t inserted = 0;
+  const size_t rows = batch.num_rows();
+  for (size_t row = 0; row < rows; ++row) {
+    sqlite3_reset(stmt);
+    for (size_t col = 0; col < param_of_column_.size(); ++col) {
+      int pos = param_of_column_[col];
+      if (pos == 0) continue;
+      const Column& column = batch.column(col);
+      if (column.is_null(row)) {
+        sqlite3_bind_null(stmt, pos);
+        continue;
+      }
+      switch (column.type()) {
+        case Type::kBool:
+        case Type::kInt64: sqlite3_bind_int64(stmt, pos, column.int_at(row)); break;
+        case Type::kDouble: sqlite3_bind_double(stmt, pos, column.double_at(row)); break;
+        case Type::kBinary: {
+          auto bytes = column.bytes_at(row);
+          sqlite3_bind_blob(stmt, pos, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC);
+          break;
+        }
+        case Type::kString:
+        case Type::kDecimal: {
+          auto bytes = column.bytes_at(row);
+          sqlite3_bind_text(stmt, pos, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC);
+          break;
+        }
+        case Type::kDate:
+        case Type::kTimestamp:
+        case Type::kTime:
+          text_.clear();
+          append_value_text(column, row, text_);
+          sqlite3_bind_text(stmt, pos, text_.data(), static_cast<int>(text_.size()), SQLITE_TRANSIENT);
+          break;
+      }
+    }
+    if (lineage_param_) {
+      sqlite3_bind_text(stmt, lineage_param_, lineage_.data(), static_cast<int>(lineage_.size()), SQLITE_STATIC);
+    }
+    int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_DONE) {
+      sqlite3_reset(stmt);
+      ErrorContext context{.file = batch.source_file};
+      if (!batch.source_rows.empty()) context.row = batch.source_rows[row];
+      try {
+        target_.fail(rc, "insert failed");
+      } catch (const Error& error) {
+        throw error.with_context(context);
+      }
+    }
+    inserted += sqlite3_changes64(target_.db());
+  }
+  sqlite3_reset(stmt);
+  return inserted;
+}
+
+}  // namespace
+
+std::unique_ptr<Target> open_sqlite(const std::string& path) {
+  if (path.empty()) throw Error::InvalidInput("empty SQLite path in target URL");
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close_v2(db);
+    throw Error::TargetUnavailable(fmt::format("cannot open SQLite database: {}", message),
+                                   {.target = "sqlite:" + path});
+  }
+  sqlite3_busy_timeout(db, 30000);
+  auto target = std::make_unique<SqliteTarget>(path, db);
+  // WAL: readers (monitor, heartbeat) do not block the loader; NORMAL sync is durable across a
+  // process crash (kill -9), which is what the ledger's guarantees rest on.
+  try {
+    target->execute("PRAGMA journal_mode=WAL", {});
+    target->execute("PRAGMA synchronous=NORMAL", {});
+    target->execute("PRAGMA foreign_keys=OFF", {});
+  } catch (const Error& error) {
+    throw Error::TargetUnavailable(fmt::format("cannot use SQLite database: {}", error.message()),
+                                   {.target = "sqlite:" + path});
+  }
+  return target;
+}
+
+}  // namespace idemload::targets

@@ -1,0 +1,420 @@
+#include "jobs/job_runner.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/failpoint.h"
+#include "core/uuid.h"
+#include "jobs/heartbeat.h"
+#include "jobs/reconcile.h"
+
+namespace idemload::jobs {
+
+namespace {
+
+std::string default_batch(const std::vector<std::string>& sources) {
+  std::filesystem::path first(sources.front());
+  std::string stem = first.stem().string();
+  return stem.empty() ? "default" : stem;
+}
+
+// Writes rejected rows as CSV lines: file,line,column,reason,raw.
+class RejectSink {
+ public:
+  RejectSink(const std::string& path, int64_t max_rejects) : max_rejects_(max_rejects), path_(path) {
+    if (!path.empty()) {
+      out_.open(path, std::ios::binary | std::ios::trunc);
+      if (!out_) throw Error::Io({.file = path}, "cannot open the reject file for writing");
+      out_ << "file,line,column,reason,raw\n";
+    }
+  }
+  void operator()(const formats::Reject& reject) {
+    ++count_;
+    if (out_.is_open()) {
+      out_ << field(reject.file) << ',' << reject.line << ',' << field(reject.column) << ',' << field(reject.reason)
+           << ',' << field(reject.raw) << '\n';
+    }
+    if (max_rejects_ >= 0 && count_ > max_rejects_) {
+      out_.flush();
+      throw Error::InvalidInput(fmt::format("more than {} rejected rows (--max-rejects); the last: line {}: {}",
+                                            max_rejects_, reject.line, reject.reason),
+                                {.file = reject.file, .row = reject.line, .column = reject.column});
+    }
+  }
+  int64_t count() const { return count_; }
+  void flush() {
+    if (out_.is_open()) out_.flush();
+  }
+
+ private:
+  static std::string field(const std::string& text) {
+    if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+    std::string out = "\"";
+    for (char c : text) {
+      if (c == '"') out += '"';
+      out += c;
+    }
+    return out + "\"";
+  }
+  int64_t max_rejects_;
+  std::string path_;
+  std::ofstream out_;
+  int64_t count_ = 0;
+};
+
+// Checks the source's columns against an existing table before anything is written.
+void check_schema(targets::Target& target, const LoadRequest& request, const Schema& source, Schema& table_schema) {
+  std::vector<std::string> problems;
+  std::vector<Field> missing;
+  for (const auto& field : source.fields()) {
+    auto idx = table_schema.index_of(field.name);
+    if (!idx) {
+      missing.push_back(field);
+      continue;
+    }
+    const Field& have = table_schema.field(*idx);
+    if (have.type != field.type) {
+      problems.push_back(fmt::format("column '{}' is {} in the source but {} in table {}", field.name,
+                                     type_name(field.type), type_name(have.type), request.table));
+    }
+  }
+  if (!missing.empty() && !request.evolve_add_columns) {
+    std::string names;
+    for (const auto& field : missing) names += (names.empty() ? "" : ", ") + field.name;
+    problems.push_back(fmt::format("table {} has no column {} (source columns: {}; table columns: {}; "
+                                   "--evolve add-columns adds them)",
+                                   request.table, names, source.to_string(), table_schema.to_string()));
+  }
+  if (!problems.empty()) {
+    std::string message = problems.front();
+    for (size_t idx = 1; idx < problems.size(); ++idx) message += "; " + problems[idx];
+    throw Error::SchemaDrift(message, {.target = target.display_url()});
+  }
+  for (const auto& field : missing) {
+    Field added = field;
+    added.nullable = true;
+    target.add_column(request.table, added);
+    table_schema.add(added);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> resolve_sources(const LoadRequest& request) {
+  if (request.sources.empty()) throw Error::InvalidInput("no source files given");
+  return formats::expand_sources(request.sources);
+}
+
+JobResult run_load(const LoadRequest& input, const ProgressCallback& progress) {
+  const auto started = std::chrono::steady_clock::now();
+  LoadRequest request = input;
+  JobResult result;
+  if (request.table.empty()) throw Error::InvalidInput("no table given (--table NAME)");
+  if (request.key.empty()) throw Error::InvalidInput("no key given (--key COLS, e.g. --key ip,date,time)");
+  if (request.chunk_rows == 0) throw Error::InvalidInput("--chunk-rows must be at least 1");
+  auto strategy = strategies::make_strategy(request.strategy);
+
+  // 1. Everything that can be checked without writing: sources, key columns, target.
+  std::vector<std::string> paths = resolve_sources(request);
+  if (request.batch.empty()) request.batch = default_batch(paths);
+  std::string fingerprint = formats::fingerprint(paths);
+  RejectSink rejects(request.reject_file, request.max_rejects);
+  formats::SourceOptions source_options;
+  source_options.column_types = request.column_types;
+  source_options.ignore_corrupt_files = request.ignore_corrupt_files;
+  source_options.on_reject = [&rejects](const formats::Reject& reject) { rejects(reject); };
+  formats::MultiFileReader source(paths, source_options);
+  const Schema& source_schema = *source.schema();
+  std::vector<size_t> key_columns = source_schema.indexes_of(request.key, "key column", paths.front());
+
+  auto target = targets::open_target(request.target_url);
+  const std::string display_url = target->display_url();
+  Ledger ledger(*target);
+
+  // 2. One job per (table, batch) at a time.
+  auto lock = target->lock(fmt::format("idemload:{}:{}", request.table, request.batch),
+                           std::chrono::milliseconds(request.lock_timeout_ms));
+  ledger.ensure_tables();
+
+  // 3. f(x) = f(f(x)): a batch already loaded from the same files is a no-op.
+  if (!request.force) {
+    if (auto done = ledger.find_succeeded(request.table, request.batch, fingerprint)) {
+      result.noop = true;
+      result.noop_job_id = done->job_id;
+      result.job = *done;
+      result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      return result;
+    }
+  }
+  if (!strategy->idempotent()) {
+    result.warnings.push_back("strategy 'append' is not idempotent: running it again duplicates every row");
+  }
+
+  // Holding the lock proves that no other job of this batch is alive: `running` rows of it are
+  // left by dead processes.
+  const int64_t now = now_ms();
+  for (const auto& dead : ledger.find_in_state(request.table, request.batch, kRunning)) {
+    if (ledger.mark_abandoned(dead.job_id, "process gone: its lock was free when a later job started", now)) {
+      result.abandoned_jobs.push_back(dead.job_id);
+    }
+  }
+  if (request.parent_job_id.empty()) {
+    auto failed = ledger.find_in_state(request.table, request.batch, kFailed);
+    auto abandoned = ledger.find_in_state(request.table, request.batch, kAbandoned);
+    std::string newest;
+    for (const auto& job : failed) newest = std::max(newest, job.job_id);
+    for (const auto& job : abandoned) newest = std::max(newest, job.job_id);
+    request.parent_job_id = newest;
+  }
+
+  // 4. The table: create it from the source, or check it against the source.
+  auto table_schema = target->table_schema(request.table);
+  if (!table_schema) {
+    targets::CreateOptions create;
+    create.lineage = request.lineage;
+    if (request.primary_key || strategy->needs_unique_key()) create.primary_key = request.key;
+    target->create_table(request.table, source_schema, create);
+    table_schema = target->table_schema(request.table);
+  } else {
+    check_schema(*target, request, source_schema, *table_schema);
+    if (request.add_lineage && !table_schema->index_of(targets::kLineageColumn)) {
+      Field lineage{std::string(targets::kLineageColumn), Type::kString, true};
+      target->add_column(request.table, lineage);
+      table_schema->add(lineage);
+    }
+  }
+  if (strategy->needs_unique_key() && !target->has_unique_key(request.table, request.key)) {
+    throw Error::InvalidInput(fmt::format(
+        "strategy 'upsert' needs a primary key or unique index on ({}) in table {}; create one, or use antijoin",
+        fmt::join(request.key, ", "), request.table));
+  }
+  const bool has_lineage = table_schema->index_of(targets::kLineageColumn).has_value();
+  targets::Scope scope = !request.scope_where.empty() ? targets::Scope::where(request.scope_where)
+                         : has_lineage                ? targets::Scope::lineage(request.batch)
+                                                      : targets::Scope::all();
+  if (scope.kind == targets::Scope::Kind::kAll && request.strategy == "overwrite" && !has_lineage) {
+    result.warnings.push_back("overwrite with no _batch column and no --scope-where replaces the whole table");
+  }
+
+  // 5. The ledger row: from here on every failure is recorded.
+  JobRow& job = result.job;
+  job.job_id = new_uuid_v7();
+  job.parent_job_id = request.parent_job_id;
+  job.table_name = request.table;
+  job.batch = request.batch;
+  job.strategy = std::string(strategy->name());
+  job.source = nlohmann::json(paths).dump();
+  job.fingerprint = fingerprint;
+  job.state = kRunning;
+  job.started_at = now_ms();
+  job.heartbeat_at = job.started_at;
+  job.host = this_host();
+  job.pid = ::getpid();
+  job.request = request.to_json().dump();
+  ledger.insert(job);
+  IDEMLOAD_FAILPOINT(after_ledger_start);
+
+  strategies::StrategyStats stats;
+  std::unique_ptr<Heartbeat> heartbeat;
+  try {
+    heartbeat = std::make_unique<Heartbeat>(target->reconnect(), job.job_id, request.heartbeat_ms);
+    job.rows_before = target->count(request.table, scope);
+
+    strategies::StrategyContext context;
+    context.target = target.get();
+    context.source = &source;
+    context.table = request.table;
+    context.key = request.key;
+    context.key_columns = key_columns;
+    context.scope = scope;
+    if (has_lineage) context.lineage = request.batch;
+    context.chunk_rows = request.chunk_rows;
+    context.push_down = request.push_down;
+    context.update_on_conflict = request.update_on_conflict;
+    context.on_progress = progress;
+    context.in_chunk_transaction = [&](const strategies::StrategyStats& chunk) {
+      ledger.progress(job.job_id, chunk.rows_read, chunk.rows_inserted, now_ms());
+    };
+    auto fill_counts = [&](const strategies::StrategyStats& s) {
+      job.rows_read = s.rows_read;
+      job.rows_rejected = source.rows_rejected();
+      job.rows_distinct = s.rows_distinct;
+      job.rows_inserted = s.rows_inserted;
+      job.rows_deleted = s.rows_deleted;
+      job.keys_only_in_scope = s.keys_only_in_scope.value_or(-1);
+    };
+    // All-or-nothing strategies: the counts are checked and the job marked succeeded inside the
+    // data transaction, so the ledger and the data commit together.
+    context.finish_in_transaction = [&](const strategies::StrategyStats& s) {
+      if (!request.force) {
+        if (auto done = ledger.find_succeeded(request.table, request.batch, fingerprint)) {
+          result.noop = true;
+          result.noop_job_id = done->job_id;
+          return false;
+        }
+      }
+      IDEMLOAD_FAILPOINT(before_ledger_finish);
+      fill_counts(s);
+      job.rows_after = target->count(request.table, scope);
+      if (auto mismatch = reconcile(job, strategy->idempotent())) throw Error::Internal(*mismatch);
+      job.state = kSucceeded;
+      job.finished_at = now_ms();
+      ledger.finish(job);
+      if (ledger.mark_recovered(request.table, request.batch, job.job_id, job.finished_at) > 0) {
+        result.recovered_jobs = 1;
+      }
+      return true;
+    };
+
+    strategy->run(context, stats);
+    rejects.flush();
+    fill_counts(stats);
+    result.skipped_files = source.skipped_files();
+    result.rows_duplicate = stats.rows_duplicate;
+    result.rows_matched = stats.rows_matched;
+    result.rows_updated = stats.rows_updated;
+
+    if (result.noop) {
+      // Another job applied this batch while we waited; ours applied nothing.
+      job.state = kSucceeded;
+      job.rows_inserted = 0;
+      job.rows_after = target->count(request.table, scope);
+      job.error = fmt::format("no-op: job {} had already loaded this batch", result.noop_job_id);
+      job.finished_at = now_ms();
+      ledger.finish(job);
+    } else if (!stats.finished_in_transaction) {
+      IDEMLOAD_FAILPOINT(before_ledger_finish);
+      job.rows_after = target->count(request.table, scope);
+      if (!stats.keys_only_in_scope && strategy->idempotent() && stats.scope_keys < 0) {
+        // upsert DO NOTHING: keys in scope not in the source = keys before - keys matched.
+        job.keys_only_in_scope = job.rows_before - stats.rows_matched;
+      }
+      auto mismatch = reconcile(job, strategy->idempotent());
+      job.state = mismatch ? kFailed : kSucceeded;
+      job.error = mismatch.value_or("");
+      job.finished_at = now_ms();
+      heartbeat->stop();
+      ledger.finish(job);
+      if (!mismatch && ledger.mark_recovered(request.table, request.batch, job.job_id, job.finished_at) > 0) {
+        result.recovered_jobs = 1;
+      }
+    }
+  } catch (const std::exception& error) {
+    target->rollback();
+    // A commit whose outcome is unknown is settled by the job's ledger row, which commits with
+    // the data in the all-or-nothing strategies: if it says succeeded, the commit happened.
+    auto* in_doubt = dynamic_cast<const Error*>(&error);
+    if (in_doubt != nullptr && in_doubt->kind() == ErrorKind::kInDoubt) {
+      try {
+        auto fresh = targets::open_target(request.target_url);
+        auto row = Ledger(*fresh).find(job.job_id);
+        if (row && row->state == kSucceeded) {
+          if (heartbeat) heartbeat->stop();
+          job = *row;
+          result.warnings.push_back("the final commit's outcome was unknown; the ledger shows it succeeded");
+          result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+          return result;
+        }
+      } catch (const std::exception&) {
+        // Cannot tell: record the failure below; the next run repairs either way.
+      }
+    }
+    // Record the failure. The connection may be broken: fall back to a new connection.
+    job.state = kFailed;
+    job.error = error.what();
+    job.finished_at = now_ms();
+    job.rows_read = stats.rows_read;
+    job.rows_rejected = source.rows_rejected();
+    job.rows_distinct = stats.rows_distinct;
+    job.rows_inserted = stats.rows_inserted;
+    job.rows_deleted = stats.rows_deleted;
+    if (heartbeat) heartbeat->stop();
+    try {
+      ledger.finish(job);
+    } catch (const std::exception&) {
+      try {
+        auto fresh = targets::open_target(request.target_url);
+        Ledger(*fresh).finish(job);
+      } catch (const std::exception& ledger_error) {
+        result.warnings.push_back(fmt::format("the failure could not be written to the ledger ({}); `idemload "
+                                              "monitor` will find the job abandoned",
+                                              ledger_error.what()));
+      }
+    }
+  }
+  if (heartbeat) {
+    heartbeat->stop();
+    result.heartbeat_failures = heartbeat->failures();
+    if (result.heartbeat_failures > 0) {
+      result.warnings.push_back(fmt::format("{} heartbeat(s) could not be written (last: {})",
+                                            result.heartbeat_failures, heartbeat->last_error()));
+    }
+  }
+  result.skipped_files = source.skipped_files();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+nlohmann::json JobResult::to_json() const {
+  nlohmann::json out = {{"ok", ok()},
+                        {"noop", noop},
+                        {"job_id", job.job_id},
+                        {"parent_job_id", job.parent_job_id},
+                        {"state", job.state},
+                        {"table", job.table_name},
+                        {"batch", job.batch},
+                        {"strategy", job.strategy},
+                        {"fingerprint", job.fingerprint},
+                        {"rows_read", job.rows_read},
+                        {"rows_rejected", job.rows_rejected},
+                        {"rows_distinct", job.rows_distinct},
+                        {"rows_duplicate", rows_duplicate},
+                        {"rows_matched", rows_matched},
+                        {"rows_updated", rows_updated},
+                        {"rows_before", job.rows_before},
+                        {"rows_inserted", job.rows_inserted},
+                        {"rows_deleted", job.rows_deleted},
+                        {"rows_after", job.rows_after},
+                        {"keys_only_in_scope", job.keys_only_in_scope},
+                        {"error", job.error},
+                        {"warnings", warnings},
+                        {"skipped_files", skipped_files},
+                        {"abandoned_jobs", abandoned_jobs},
+                        {"recovered_jobs", recovered_jobs},
+                        {"heartbeat_failures", heartbeat_failures},
+                        {"seconds", seconds}};
+  if (noop) out["noop_job_id"] = noop_job_id;
+  return out;
+}
+
+std::string JobResult::summary() const {
+  if (noop) {
+    return fmt::format(
+        "Already loaded: table {} batch {} from these files was loaded by job {} (state {}). Nothing to do; "
+        "--force runs it anyway.",
+        job.table_name, job.batch, noop_job_id, job.state);
+  }
+  std::string text = fmt::format(
+      "Job {} ({}) {}: table {} batch {}. Read {} rows ({} rejected, {} duplicate keys dropped, {} distinct); "
+      "scope had {} rows, {} inserted, {} deleted, now {}. {:.2f} s.",
+      job.job_id, job.strategy, job.state, job.table_name, job.batch, job.rows_read, job.rows_rejected,
+      rows_duplicate, job.rows_distinct, job.rows_before, job.rows_inserted, job.rows_deleted, job.rows_after,
+      seconds);
+  if (!job.parent_job_id.empty() && job.state == kSucceeded) {
+    text += fmt::format(" Recovers job {}.", job.parent_job_id);
+  }
+  if (!job.error.empty()) text += "\nError: " + job.error;
+  for (const auto& warning : warnings) text += "\nWarning: " + warning;
+  for (const auto& file : skipped_files) text += "\nSkipped corrupt file: " + file;
+  for (const auto& dead : abandoned_jobs) text += fmt::format("\nMarked job {} abandoned (its process is gone).", dead);
+  return text;
+}
+
+}  // namespace idemload::jobs

@@ -1,0 +1,20 @@
+#include "ops/dedupe.h"
+
+#include "ops/gather.h"
+
+namespace idemload::ops {
+
+Deduper::Deduper(std::vector<size_t> key_columns, HashFunction hash)
+    : key_columns_(std::move(key_columns)), keys_(hash) {}
+
+void Deduper::apply(const Batch& in, Batch& out) {
+  keys_.check_key_types(in, key_columns_, "this batch");
+  encoded_.encode(in, key_columns_, keys_.hash_function());
+  selection_.clear();
+  keys_.insert_encoded(encoded_, &selection_);
+  rows_in_ += static_cast<int64_t>(in.num_rows());
+  reset_like(in, out);
+  gather_append(in, selection_.data(), selection_.size(), out);
+}
+
+}  // namespace idemload::ops

@@ -1,0 +1,38 @@
+// Deduper: streaming de-duplication by key. The first occurrence of each key wins, across all
+// the batches given to one Deduper, so the result is deterministic for a given input order.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/column.h"
+#include "ops/key_set.h"
+
+namespace idemload::ops {
+
+class Deduper {
+ public:
+  // `key_columns` are column indexes into every batch passed to apply().
+  explicit Deduper(std::vector<size_t> key_columns, HashFunction hash = default_key_hash);
+
+  // Clears `out`, then appends the rows of `in` whose key was not seen before (in this batch or
+  // an earlier one), in order. Throws Error(kSchemaDrift) when the key column types differ from
+  // those of the first batch.
+  void apply(const Batch& in, Batch& out);
+
+  int64_t rows_in() const { return rows_in_; }
+  int64_t rows_dropped() const { return rows_in_ - static_cast<int64_t>(keys_.size()); }
+  int64_t distinct_keys() const { return static_cast<int64_t>(keys_.size()); }
+  // Every key seen so far (e.g. to anti-join against, or to count).
+  const KeySet& keys() const { return keys_; }
+  const std::vector<size_t>& key_columns() const { return key_columns_; }
+
+ private:
+  std::vector<size_t> key_columns_;
+  KeySet keys_;
+  EncodedKeys encoded_;
+  std::vector<uint32_t> selection_;
+  int64_t rows_in_ = 0;
+};
+
+}  // namespace idemload::ops

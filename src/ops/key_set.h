@@ -1,0 +1,106 @@
+// KeySet: an exact set of encoded keys (core/key_hash.h). A flat open-addressing table of
+// {hash, reference} slots (power-of-two capacity, linear probing) over an arena of key bytes;
+// the hash only finds candidates, equality is a comparison of the encodings. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/column.h"
+#include "core/key_hash.h"
+
+namespace idemload::ops {
+
+// The encoded keys of one batch and their hashes, computed once per batch and reused.
+class EncodedKeys {
+ public:
+  size_t size() const { return hashes_.size(); }
+  std::string_view key(size_t row) const {
+    return std::string_view(arena_.data() + offsets_[row], offsets_[row + 1] - offsets_[row]);
+  }
+  uint64_t hash(size_t row) const { return hashes_[row]; }
+
+  // Encodes the key columns of every row of `batch` and hashes them with `hash`.
+  void encode(const Batch& batch, const std::vector<size_t>& key_columns, HashFunction hash_function);
+
+ private:
+  std::string arena_;
+  std::vector<uint32_t> offsets_;
+  std::vector<uint64_t> hashes_;
+};
+
+class KeySet {
+ public:
+  // `hash` decides only where a key is looked for; any function is correct (tests use weak
+  // ones to force collisions), a good one is fast.
+  explicit KeySet(HashFunction hash = default_key_hash);
+  KeySet(KeySet&&) = default;
+  KeySet& operator=(KeySet&&) = default;
+
+  // Adds `encoded`; true when it was not in the set.
+  bool insert(std::string_view encoded) { return insert_hashed(encoded, hash_(encoded)); }
+  bool contains(std::string_view encoded) const { return contains_hashed(encoded, hash_(encoded)); }
+
+  // Batch helpers: encode the key columns of every row once, then insert or probe.
+  // The first batch fixes the key column types; a later batch whose key columns have other
+  // types throws Error(kSchemaDrift) naming both (keys of different types never compare equal).
+  void insert_keys(const Batch& batch, const std::vector<size_t>& key_columns);
+  // Inserts every key of `keys` (encoded with this set's hash_function()); appends to
+  // `new_rows` (when not null) the rows whose key was new, in order.
+  void insert_encoded(const EncodedKeys& keys, std::vector<uint32_t>* new_rows);
+  // Appends to `rows` the rows of `keys` whose key is present (`want_present`) or absent.
+  void probe_encoded(const EncodedKeys& keys, bool want_present, std::vector<uint32_t>& rows) const;
+
+  // Records or checks the types of the key columns of `batch` (see insert_keys).
+  void check_key_types(const Batch& batch, const std::vector<size_t>& key_columns, std::string_view what);
+  const std::optional<std::vector<Type>>& key_types() const { return key_types_; }
+
+  HashFunction hash_function() const { return hash_; }
+  size_t size() const { return size_; }
+  size_t capacity() const { return slots_.size(); }
+  // Bytes held by the table and the arena (allocated, not just used).
+  size_t memory_bytes() const;
+  // Empties the set (keeps the key types); frees the arena blocks but keeps the table.
+  void clear();
+  // Makes room for `keys` keys without growing the table.
+  void reserve(size_t keys);
+
+  bool insert_hashed(std::string_view encoded, uint64_t hash);
+  bool contains_hashed(std::string_view encoded, uint64_t hash) const;
+
+ private:
+  // A slot is empty when ref == 0; otherwise ref - 1 = (block << 32) | position of the key's
+  // length prefix (a varint) and bytes in the arena.
+  struct Slot {
+    uint64_t hash;
+    uint64_t ref;
+  };
+
+  size_t index_of(uint64_t hash) const { return static_cast<size_t>((hash * kMultiplier) >> shift_); }
+  bool key_equals(uint64_t ref, std::string_view encoded) const;
+  uint64_t store(std::string_view encoded);
+  void grow(size_t min_capacity);
+  void prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[index_of(hash)]); }
+
+  static constexpr uint64_t kMultiplier = 0x9E3779B97F4A7C15ULL;  // Fibonacci hashing
+  static constexpr size_t kBlockBytes = size_t{1} << 22;
+  static constexpr size_t kPrefetchDistance = 8;
+
+  HashFunction hash_;
+  std::vector<Slot> slots_;
+  int shift_ = 64;
+  size_t size_ = 0;
+  size_t grow_at_ = 0;
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  std::vector<size_t> block_sizes_;
+  size_t block_used_ = 0;  // bytes used in blocks_.back()
+  size_t arena_bytes_ = 0;
+  std::optional<std::vector<Type>> key_types_;
+  EncodedKeys scratch_;
+};
+
+}  // namespace idemload::ops

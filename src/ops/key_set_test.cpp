@@ -1,0 +1,153 @@
+#include "ops/key_set.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <set>
+
+#include "core/error.h"
+#include "ops/ops_test_util.h"
+
+namespace idemload::ops {
+namespace {
+
+std::string int_key(uint64_t value) {
+  std::string key(8, '\0');
+  for (int byte = 0; byte < 8; ++byte) key[static_cast<size_t>(byte)] = static_cast<char>(value >> (8 * byte));
+  return key;
+}
+
+TEST(KeySet, InsertAndContains) {
+  KeySet keys;
+  EXPECT_EQ(keys.size(), 0u);
+  EXPECT_FALSE(keys.contains("a"));
+  EXPECT_TRUE(keys.insert("a"));
+  EXPECT_FALSE(keys.insert("a"));
+  EXPECT_TRUE(keys.insert(""));
+  EXPECT_FALSE(keys.insert(""));
+  EXPECT_TRUE(keys.insert(std::string("a\0", 2)));
+  EXPECT_TRUE(keys.contains("a"));
+  EXPECT_TRUE(keys.contains(""));
+  EXPECT_TRUE(keys.contains(std::string("a\0", 2)));
+  EXPECT_FALSE(keys.contains("b"));
+  EXPECT_FALSE(keys.contains(std::string("a\0\0", 3)));
+  EXPECT_EQ(keys.size(), 3u);
+}
+
+// Whatever the hash, membership is decided by the bytes: a constant hash puts every key in one
+// probe chain, a three-bit hash in eight.
+class KeySetHash : public ::testing::TestWithParam<HashFunction> {};
+
+TEST_P(KeySetHash, AgreesWithStdSet) {
+  KeySet keys(GetParam());
+  std::set<std::string> reference;
+  std::mt19937_64 rng(5);
+  for (int step = 0; step < 3000; ++step) {
+    // Keys of different lengths sharing prefixes, so that equal hashes meet unequal bytes.
+    std::string key = "k" + std::to_string(rng() % 1500);
+    key.append(rng() % 3, '\0');
+    bool fresh = reference.insert(key).second;
+    ASSERT_EQ(keys.insert(key), fresh) << key;
+  }
+  EXPECT_EQ(keys.size(), reference.size());
+  for (int probe = 0; probe < 2000; ++probe) {
+    std::string key = "k" + std::to_string(rng() % 3000);
+    key.append(rng() % 3, '\0');
+    ASSERT_EQ(keys.contains(key), reference.count(key) == 1) << key;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Hashes, KeySetHash,
+                         ::testing::Values(&default_key_hash, &testing::constant_hash, &testing::three_bit_hash));
+
+TEST(KeySet, MillionsOfKeysGrowCorrectly) {
+  constexpr uint64_t kKeys = 3'000'000;
+  KeySet keys;
+  size_t last_capacity = keys.capacity();
+  int growths = 0;
+  for (uint64_t value = 0; value < kKeys; ++value) {
+    ASSERT_TRUE(keys.insert(int_key(value * 0x9E3779B97F4A7C15ULL)));
+    if (keys.capacity() != last_capacity) {
+      EXPECT_EQ(keys.capacity(), last_capacity * 2);
+      last_capacity = keys.capacity();
+      ++growths;
+    }
+  }
+  EXPECT_EQ(keys.size(), kKeys);
+  EXPECT_GT(growths, 15);
+  // Power of two, at most 70% full, and not wastefully large.
+  EXPECT_EQ(keys.capacity() & (keys.capacity() - 1), 0u);
+  EXPECT_LE(kKeys * 10, keys.capacity() * 7);
+  EXPECT_GT(kKeys * 10, keys.capacity() * 7 / 2);
+  // Slots of 16 bytes and 9 arena bytes a key (length prefix + 8), plus block slack.
+  EXPECT_LT(keys.memory_bytes(), keys.capacity() * 16 + kKeys * 9 + (size_t{8} << 20));
+  EXPECT_GE(keys.memory_bytes(), keys.capacity() * 16 + kKeys * 9);
+
+  for (uint64_t value = 0; value < kKeys; ++value) {
+    ASSERT_TRUE(keys.contains(int_key(value * 0x9E3779B97F4A7C15ULL))) << value;
+    ASSERT_FALSE(keys.contains(int_key(value * 0x9E3779B97F4A7C15ULL + 1))) << value;
+  }
+  EXPECT_FALSE(keys.insert(int_key(0)));
+
+  keys.clear();
+  EXPECT_EQ(keys.size(), 0u);
+  EXPECT_FALSE(keys.contains(int_key(0)));
+  EXPECT_TRUE(keys.insert(int_key(0)));
+}
+
+TEST(KeySet, ReserveAvoidsGrowth) {
+  KeySet keys;
+  keys.reserve(100000);
+  size_t capacity = keys.capacity();
+  EXPECT_GE(capacity * 7, size_t{100000} * 10);
+  for (uint64_t value = 0; value < 100000; ++value) keys.insert(int_key(value));
+  EXPECT_EQ(keys.capacity(), capacity);
+  EXPECT_EQ(keys.size(), 100000u);
+}
+
+TEST(KeySet, KeysLargerThanAnArenaBlock) {
+  KeySet keys;
+  std::string big(5u << 20, 'x');
+  std::string other = big;
+  other.back() = 'y';
+  EXPECT_TRUE(keys.insert("small"));
+  EXPECT_TRUE(keys.insert(big));
+  EXPECT_TRUE(keys.insert(other));
+  EXPECT_FALSE(keys.insert(big));
+  EXPECT_TRUE(keys.insert("after"));
+  EXPECT_TRUE(keys.contains("small"));
+  EXPECT_TRUE(keys.contains(other));
+  EXPECT_TRUE(keys.contains("after"));
+  EXPECT_FALSE(keys.contains(std::string(5u << 20, 'z')));
+  EXPECT_EQ(keys.size(), 4u);
+}
+
+TEST(KeySet, InsertKeysOfBatches) {
+  std::mt19937_64 rng(21);
+  std::vector<size_t> key_columns = {1, 2, 3};
+  KeySet keys;
+  std::set<std::vector<std::string>> reference;
+  std::vector<Batch> batches;
+  for (int batch_idx = 0; batch_idx < 5; ++batch_idx) {
+    batches.push_back(testing::random_batch(rng, batch_idx * 300, 300));
+    keys.insert_keys(batches.back(), key_columns);
+    for (size_t row = 0; row < 300; ++row) reference.insert(testing::reference_key(batches.back(), key_columns, row));
+  }
+  EXPECT_EQ(keys.size(), reference.size());
+  ASSERT_TRUE(keys.key_types().has_value());
+  EXPECT_EQ(*keys.key_types(), (std::vector<Type>{Type::kString, Type::kInt64, Type::kDouble}));
+
+  // Key columns of other types: schema drift, naming the columns.
+  std::vector<size_t> swapped = {1, 4, 3};  // day (date) where num (int64) was
+  try {
+    keys.insert_keys(batches[0], swapped);
+    FAIL() << "expected schema drift";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::kSchemaDrift);
+    EXPECT_NE(error.message().find("day date"), std::string::npos) << error.message();
+    EXPECT_NE(error.message().find("string, int64, double"), std::string::npos) << error.message();
+  }
+}
+
+}  // namespace
+}  // namespace idemload::ops

@@ -1,0 +1,46 @@
+// Pieces every strategy shares: reading the source de-duplicated by key, scanning the keys in
+// scope into a KeySet, and writing rows in committed chunks.
+#pragma once
+
+#include <memory>
+
+#include "ops/anti_join.h"
+#include "ops/dedupe.h"
+#include "ops/key_set.h"
+#include "strategies/strategy.h"
+
+namespace idemload::strategies {
+
+// Reads the next source batch and de-duplicates it by key (first occurrence wins across the
+// whole stream). Returns false at the end. `out` may be empty when a whole batch was dropped.
+class DedupedSource {
+ public:
+  explicit DedupedSource(StrategyContext& context);
+  bool next(Batch& out, StrategyStats& stats);
+  const ops::KeySet& keys() const { return deduper_.keys(); }
+
+ private:
+  StrategyContext& context_;
+  ops::Deduper deduper_;
+  Batch raw_;
+};
+
+// The keys of the rows in scope, as an exact set; stats.scope_keys is set.
+void scan_scope_keys(StrategyContext& context, ops::KeySet& present, StrategyStats& stats);
+
+// Buffers rows and writes them in transactions of context.chunk_rows rows, each commit
+// followed by the after_chunk_commit failpoint. Call finish() at the end.
+class ChunkedWriter {
+ public:
+  ChunkedWriter(StrategyContext& context, targets::WriteMode mode);
+  void add(const Batch& rows, StrategyStats& stats);
+  void finish(StrategyStats& stats);
+
+ private:
+  void commit_chunk(StrategyStats& stats);
+  StrategyContext& context_;
+  std::unique_ptr<targets::BulkWriter> writer_;
+  Batch pending_;
+};
+
+}  // namespace idemload::strategies

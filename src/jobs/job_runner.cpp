@@ -5,13 +5,13 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
 
 #include "core/error.h"
 #include "core/failpoint.h"
 #include "core/uuid.h"
+#include "formats/csv/csv_writer.h"
 #include "jobs/heartbeat.h"
 #include "jobs/reconcile.h"
 
@@ -25,47 +25,29 @@ std::string default_batch(const std::vector<std::string>& sources) {
   return stem.empty() ? "default" : stem;
 }
 
-// Writes rejected rows as CSV lines: file,line,column,reason,raw.
+// Counts rejected rows, writes them to the reject file (formats::csv::RejectFile: one line
+// each, written straight through so a crash loses none) and enforces --max-rejects.
 class RejectSink {
  public:
-  RejectSink(const std::string& path, int64_t max_rejects) : max_rejects_(max_rejects), path_(path) {
-    if (!path.empty()) {
-      out_.open(path, std::ios::binary | std::ios::trunc);
-      if (!out_) throw Error::Io({.file = path}, "cannot open the reject file for writing");
-      out_ << "file,line,column,reason,raw\n";
-    }
+  RejectSink(const std::string& path, int64_t max_rejects) : max_rejects_(max_rejects) {
+    if (!path.empty()) file_ = std::make_unique<formats::csv::RejectFile>(path);
   }
   void operator()(const formats::Reject& reject) {
     ++count_;
-    if (out_.is_open()) {
-      out_ << field(reject.file) << ',' << reject.line << ',' << field(reject.column) << ',' << field(reject.reason)
-           << ',' << field(reject.raw) << '\n';
-    }
+    if (file_) file_->write(reject);
     if (max_rejects_ >= 0 && count_ > max_rejects_) {
-      out_.flush();
       throw Error::InvalidInput(fmt::format("more than {} rejected rows (--max-rejects); the last: line {}: {}",
                                             max_rejects_, reject.line, reject.reason),
                                 {.file = reject.file, .row = reject.line, .column = reject.column});
     }
   }
-  int64_t count() const { return count_; }
-  void flush() {
-    if (out_.is_open()) out_.flush();
+  void close() {
+    if (file_) file_->close();
   }
 
  private:
-  static std::string field(const std::string& text) {
-    if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-    std::string out = "\"";
-    for (char c : text) {
-      if (c == '"') out += '"';
-      out += c;
-    }
-    return out + "\"";
-  }
   int64_t max_rejects_;
-  std::string path_;
-  std::ofstream out_;
+  std::unique_ptr<formats::csv::RejectFile> file_;
   int64_t count_ = 0;
 };
 
@@ -274,7 +256,7 @@ JobResult run_load(const LoadRequest& input, const ProgressCallback& progress) {
     };
 
     strategy->run(context, stats);
-    rejects.flush();
+    rejects.close();
     fill_counts(stats);
     result.skipped_files = source.skipped_files();
     result.rows_duplicate = stats.rows_duplicate;

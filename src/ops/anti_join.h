@@ -35,4 +35,36 @@ class AntiJoin {
   int64_t rows_matched_ = 0;
 };
 
+// De-duplication and anti-join in one pass, sharing one key encoding per batch: the rows of the
+// stream whose key is seen for the first time and is not in `present`. The same rows as
+// Deduper followed by AntiJoin, faster (no intermediate batch, keys encoded and hashed once).
+class DedupeAntiJoin {
+ public:
+  DedupeAntiJoin(const KeySet& present, std::vector<size_t> key_columns);
+
+  // Clears `out`, then appends the first occurrences of keys absent from `present`, in order.
+  // Throws Error(kSchemaDrift) as AntiJoin::apply does.
+  void apply(const Batch& in, Batch& out);
+  // Makes room for `keys` distinct source keys.
+  void reserve(size_t keys) { seen_.reserve(keys); }
+
+  int64_t rows_in() const { return rows_in_; }
+  int64_t distinct_keys() const { return static_cast<int64_t>(seen_.size()); }  // of the source
+  int64_t rows_dropped() const { return rows_in_ - distinct_keys(); }          // repeated keys
+  int64_t rows_matched() const { return rows_matched_; }  // distinct keys already present
+  int64_t rows_out() const { return distinct_keys() - rows_matched_; }
+  const KeySet& keys() const { return seen_; }
+
+ private:
+  const KeySet& present_;
+  std::vector<size_t> key_columns_;
+  std::optional<std::vector<Type>> key_types_;
+  KeySet seen_;
+  EncodedKeys encoded_;
+  std::vector<uint32_t> first_;
+  std::vector<uint32_t> selection_;
+  int64_t rows_in_ = 0;
+  int64_t rows_matched_ = 0;
+};
+
 }  // namespace idemload::ops

@@ -18,6 +18,8 @@ struct AntiJoinCase {
   HashFunction hash;
 };
 
+void PrintTo(const AntiJoinCase& param, std::ostream* out) { *out << param.name; }
+
 class AntiJoinAgainstReference : public ::testing::TestWithParam<AntiJoinCase> {};
 
 // A row passes exactly when no row of the "target" batches has its key.
@@ -130,6 +132,47 @@ TEST(AntiJoin, EmptyKeySetPassesEverything) {
   join.apply(in, out);
   EXPECT_EQ(testing::ids_of(out), testing::ids_of(in));
   EXPECT_EQ(join.rows_matched(), 0);
+}
+
+}  // namespace
+}  // namespace idemload::ops
+
+namespace idemload::ops {
+namespace {
+
+// The fused operator keeps exactly the rows of Deduper followed by AntiJoin, with the same
+// counts, including under colliding hashes.
+TEST(DedupeAntiJoin, SameRowsAsDedupeThenAntiJoin) {
+  for (HashFunction hash : {&default_key_hash, &testing::three_bit_hash}) {
+    std::mt19937_64 rng(15);
+    std::vector<size_t> key_columns = {1, 2, 4};
+    KeySet present(hash);
+    for (int batch_idx = 0; batch_idx < 2; ++batch_idx) present.insert_keys(testing::random_batch(rng, 0, 40), key_columns);
+
+    Deduper deduper(key_columns, hash);
+    AntiJoin join(present, key_columns);
+    DedupeAntiJoin fused(present, key_columns);
+    std::vector<int64_t> expected_ids, actual_ids;
+    Batch distinct, missing, out;
+    int64_t next_id = 0;
+    for (size_t rows : {100, 0, 3000, 1}) {
+      Batch in = testing::random_batch(rng, next_id, rows);
+      next_id += static_cast<int64_t>(rows);
+      deduper.apply(in, distinct);
+      join.apply(distinct, missing);
+      for (int64_t id : testing::ids_of(missing)) expected_ids.push_back(id);
+      fused.apply(in, out);
+      for (int64_t id : testing::ids_of(out)) actual_ids.push_back(id);
+    }
+    EXPECT_EQ(actual_ids, expected_ids);
+    EXPECT_FALSE(expected_ids.empty());
+    EXPECT_EQ(fused.rows_in(), deduper.rows_in());
+    EXPECT_EQ(fused.distinct_keys(), deduper.distinct_keys());
+    EXPECT_EQ(fused.rows_dropped(), deduper.rows_dropped());
+    EXPECT_EQ(fused.rows_matched(), join.rows_matched());
+    EXPECT_GT(fused.rows_matched(), 0);
+    EXPECT_EQ(fused.rows_out(), static_cast<int64_t>(actual_ids.size()));
+  }
 }
 
 }  // namespace

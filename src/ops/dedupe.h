@@ -20,6 +20,9 @@ class Deduper {
   // those of the first batch.
   void apply(const Batch& in, Batch& out);
 
+  // Makes room for `keys` distinct keys (e.g. the source's row count), so the set never grows.
+  void reserve(size_t keys) { keys_.reserve(keys); }
+
   int64_t rows_in() const { return rows_in_; }
   int64_t rows_dropped() const { return rows_in_ - static_cast<int64_t>(keys_.size()); }
   int64_t distinct_keys() const { return static_cast<int64_t>(keys_.size()); }

@@ -18,6 +18,8 @@ struct DedupeCase {
   std::vector<size_t> batch_sizes;
 };
 
+void PrintTo(const DedupeCase& param, std::ostream* out) { *out << param.name; }
+
 class DedupeAgainstReference : public ::testing::TestWithParam<DedupeCase> {};
 
 // The first occurrence of each key wins, across batches, in input order: the same as a
@@ -52,7 +54,9 @@ TEST_P(DedupeAgainstReference, KeepsFirstOccurrences) {
   EXPECT_EQ(deduper.distinct_keys(), static_cast<int64_t>(seen.size()));
   EXPECT_EQ(deduper.rows_dropped(), next_id - static_cast<int64_t>(seen.size()));
   // The data really has duplicates, except under a key that includes the unique id.
-  if (param.key_columns.front() != 0) EXPECT_GT(deduper.rows_dropped(), 0);
+  if (param.key_columns.front() != 0) {
+    EXPECT_GT(deduper.rows_dropped(), 0);
+  }
 }
 
 const std::vector<size_t> kManyBatches = {1, 0, 17, 500, 2048, 3, 999};

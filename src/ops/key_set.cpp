@@ -1,6 +1,11 @@
 #include "ops/key_set.h"
 
+#include <bit>
+#include <cmath>
 #include <cstring>
+#include <new>
+
+#include <sys/mman.h>
 
 #include "core/error.h"
 
@@ -55,33 +60,175 @@ std::string describe_key_types(const Batch& batch, const std::vector<size_t>& ke
 
 }  // namespace
 
+// The same bytes as core encode_keys(), written column by column: one pass sizes every row's
+// key, a second pass per key column writes its values at each row's cursor. A switch per column
+// instead of per value, and the arena is grown once per batch.
 void EncodedKeys::encode(const Batch& batch, const std::vector<size_t>& key_columns, HashFunction hash_function) {
-  encode_keys(batch, key_columns, arena_, offsets_);
   size_t rows = batch.num_rows();
+  cursors_.assign(rows, 0);
+  for (size_t column_idx : key_columns) {
+    const Column& column = batch.column(column_idx);
+    const uint8_t* valid = column.validity().data();
+    if (column.storage() != Storage::kBytes) {
+      for (size_t row = 0; row < rows; ++row) cursors_[row] += valid[row] ? 9 : 1;
+      continue;
+    }
+    const uint64_t* offsets = column.offsets().data();
+    const char* bytes = column.bytes().data();
+    for (size_t row = 0; row < rows; ++row) {
+      if (!valid[row]) {
+        cursors_[row] += 1;
+        continue;
+      }
+      uint64_t length = offsets[row + 1] - offsets[row];
+      uint64_t zeros = 0;
+      const char* at = bytes + offsets[row];
+      const char* end = at + length;
+      while ((at = static_cast<const char*>(std::memchr(at, 0, static_cast<size_t>(end - at)))) != nullptr) {
+        ++zeros;
+        ++at;
+      }
+      cursors_[row] += 3 + length + zeros;
+    }
+  }
+  offsets_.resize(rows + 1);
+  uint64_t total = 0;
+  offsets_[0] = 0;
+  for (size_t row = 0; row < rows; ++row) {
+    uint64_t length = cursors_[row];
+    cursors_[row] = total;
+    total += length;
+    if (total > UINT32_MAX) throw Error::Internal("key arena of one batch exceeds 4 GiB");
+    offsets_[row + 1] = static_cast<uint32_t>(total);
+  }
+  arena_.resize(total);
+  char* arena = arena_.data();
+
+  for (size_t column_idx : key_columns) {
+    const Column& column = batch.column(column_idx);
+    const uint8_t* valid = column.validity().data();
+    switch (column.storage()) {
+      case Storage::kInts: {
+        const int64_t* values = column.ints().data();
+        for (size_t row = 0; row < rows; ++row) {
+          char* at = arena + cursors_[row];
+          if (!valid[row]) {
+            *at = '\x00';
+            cursors_[row] += 1;
+            continue;
+          }
+          *at = '\x01';
+          uint64_t big_endian = __builtin_bswap64(static_cast<uint64_t>(values[row]) ^ (1ULL << 63));
+          std::memcpy(at + 1, &big_endian, 8);
+          cursors_[row] += 9;
+        }
+        break;
+      }
+      case Storage::kDoubles: {
+        const double* values = column.doubles().data();
+        for (size_t row = 0; row < rows; ++row) {
+          char* at = arena + cursors_[row];
+          if (!valid[row]) {
+            *at = '\x00';
+            cursors_[row] += 1;
+            continue;
+          }
+          *at = '\x01';
+          double value = values[row];
+          if (value == 0) value = 0;  // -0 == 0
+          uint64_t bits = std::isnan(value) ? 0x7FF8000000000000ULL : std::bit_cast<uint64_t>(value);
+          bits = (bits & (1ULL << 63)) ? ~bits : bits | (1ULL << 63);
+          uint64_t big_endian = __builtin_bswap64(bits);
+          std::memcpy(at + 1, &big_endian, 8);
+          cursors_[row] += 9;
+        }
+        break;
+      }
+      case Storage::kBytes: {
+        const uint64_t* offsets = column.offsets().data();
+        const char* bytes = column.bytes().data();
+        for (size_t row = 0; row < rows; ++row) {
+          char* at = arena + cursors_[row];
+          if (!valid[row]) {
+            *at = '\x00';
+            cursors_[row] += 1;
+            continue;
+          }
+          char* start = at;
+          *at++ = '\x01';
+          const char* from = bytes + offsets[row];
+          size_t left = static_cast<size_t>(offsets[row + 1] - offsets[row]);
+          // A 0x00 inside the value becomes 0x00 0xFF, so that 0x00 0x00 ends it unambiguously.
+          while (const char* zero = static_cast<const char*>(std::memchr(from, 0, left))) {
+            size_t chunk = static_cast<size_t>(zero - from) + 1;
+            std::memcpy(at, from, chunk);
+            at += chunk;
+            *at++ = '\xFF';
+            from += chunk;
+            left -= chunk;
+          }
+          std::memcpy(at, from, left);
+          at += left;
+          *at++ = '\x00';
+          *at++ = '\x00';
+          cursors_[row] += static_cast<uint64_t>(at - start);
+        }
+        break;
+      }
+    }
+  }
+
   hashes_.resize(rows);
   for (size_t row = 0; row < rows; ++row) hashes_[row] = hash_function(key(row));
+}
+
+PageBuffer::PageBuffer(size_t bytes) : size_(bytes) {
+  if (bytes == 0) return;
+  void* memory = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (memory == MAP_FAILED) throw std::bad_alloc();
+  // Only a hint: without transparent huge pages the memory is simply made of 4 KiB pages.
+  if (bytes >= (size_t{2} << 20)) ::madvise(memory, bytes, MADV_HUGEPAGE);
+  data_ = static_cast<char*>(memory);
+}
+
+PageBuffer::~PageBuffer() {
+  if (data_ != nullptr) ::munmap(data_, size_);
+}
+
+PageBuffer::PageBuffer(PageBuffer&& other) noexcept : data_(other.data_), size_(other.size_) {
+  other.data_ = nullptr;
+  other.size_ = 0;
+}
+
+PageBuffer& PageBuffer::operator=(PageBuffer&& other) noexcept {
+  if (this != &other) {
+    if (data_ != nullptr) ::munmap(data_, size_);
+    data_ = other.data_;
+    size_ = other.size_;
+    other.data_ = nullptr;
+    other.size_ = 0;
+  }
+  return *this;
 }
 
 KeySet::KeySet(HashFunction hash) : hash_(hash) { grow(kInitialCapacity); }
 
 size_t KeySet::memory_bytes() const {
-  return slots_.capacity() * sizeof(Slot) + arena_bytes_ + blocks_.capacity() * sizeof(blocks_[0]) +
-         block_sizes_.capacity() * sizeof(size_t);
+  return slot_memory_.size() + arena_bytes_ + blocks_.capacity() * sizeof(PageBuffer);
 }
 
 void KeySet::clear() {
-  std::memset(static_cast<void*>(slots_.data()), 0, slots_.size() * sizeof(Slot));
+  std::memset(slot_memory_.data(), 0, slot_memory_.size());
   size_ = 0;
   blocks_.clear();
-  block_sizes_.clear();
   block_used_ = 0;
   arena_bytes_ = 0;
 }
 
 void KeySet::reserve(size_t keys) {
-  size_t capacity = slots_.size();
+  size_t capacity = this->capacity();
   while (grow_threshold(capacity) < keys) capacity *= 2;
-  if (capacity > slots_.size()) grow(capacity);
+  if (capacity > this->capacity()) grow(capacity);
 }
 
 void KeySet::grow(size_t min_capacity) {
@@ -91,32 +238,35 @@ void KeySet::grow(size_t min_capacity) {
     capacity *= 2;
     ++bits;
   }
-  std::vector<Slot> old = std::move(slots_);
-  slots_.assign(capacity, Slot{0, 0});
+  PageBuffer old_memory = std::move(slot_memory_);
+  const auto* old = reinterpret_cast<const Slot*>(old_memory.data());
+  size_t old_capacity = old_memory.size() / sizeof(Slot);
+  slot_memory_ = PageBuffer(capacity * sizeof(Slot));  // zero-filled: every slot empty
+  Slot* slots = this->slots();
   shift_ = 64 - bits;
   grow_at_ = grow_threshold(capacity);
   // Re-placing a key needs only its stored hash: the key bytes stay where they are.
   size_t mask = capacity - 1;
-  for (const Slot& slot : old) {
+  for (size_t old_idx = 0; old_idx < old_capacity; ++old_idx) {
+    const Slot& slot = old[old_idx];
     if (slot.ref == 0) continue;
     size_t idx = index_of(slot.hash);
-    while (slots_[idx].ref != 0) idx = (idx + 1) & mask;
-    slots_[idx] = slot;
+    while (slots[idx].ref != 0) idx = (idx + 1) & mask;
+    slots[idx] = slot;
   }
 }
 
 uint64_t KeySet::store(std::string_view encoded) {
   size_t need = varint_size(encoded.size()) + encoded.size();
-  if (blocks_.empty() || block_used_ + need > block_sizes_.back()) {
+  if (blocks_.empty() || block_used_ + need > blocks_.back().size()) {
     // Full blocks are never moved or copied: growing the arena costs one new block.
     size_t block_bytes = need > kBlockBytes ? need : kBlockBytes;
     if (blocks_.size() >= (size_t{1} << 31)) throw Error::Internal("key set arena has too many blocks");
-    blocks_.emplace_back(new char[block_bytes]);
-    block_sizes_.push_back(block_bytes);
+    blocks_.emplace_back(block_bytes);
     arena_bytes_ += block_bytes;
     block_used_ = 0;
   }
-  char* at = blocks_.back().get() + block_used_;
+  char* at = blocks_.back().data() + block_used_;
   char* bytes = put_varint(encoded.size(), at);
   std::memcpy(bytes, encoded.data(), encoded.size());
   uint64_t ref = ((static_cast<uint64_t>(blocks_.size() - 1) << 32) | block_used_) + 1;
@@ -126,18 +276,19 @@ uint64_t KeySet::store(std::string_view encoded) {
 
 bool KeySet::key_equals(uint64_t ref, std::string_view encoded) const {
   uint64_t location = ref - 1;
-  const char* at = blocks_[location >> 32].get() + (location & 0xFFFFFFFFULL);
+  const char* at = blocks_[location >> 32].data() + (location & 0xFFFFFFFFULL);
   uint64_t length = 0;
   at = get_varint(at, length);
   return length == encoded.size() && std::memcmp(at, encoded.data(), length) == 0;
 }
 
 bool KeySet::insert_hashed(std::string_view encoded, uint64_t hash) {
-  if (size_ >= grow_at_) grow(slots_.size() * 2);
-  size_t mask = slots_.size() - 1;
+  if (size_ >= grow_at_) grow(capacity() * 2);
+  Slot* slots = this->slots();
+  size_t mask = capacity() - 1;
   size_t idx = index_of(hash);
   while (true) {
-    Slot& slot = slots_[idx];
+    Slot& slot = slots[idx];
     if (slot.ref == 0) {
       slot.ref = store(encoded);
       slot.hash = hash;
@@ -152,10 +303,11 @@ bool KeySet::insert_hashed(std::string_view encoded, uint64_t hash) {
 }
 
 bool KeySet::contains_hashed(std::string_view encoded, uint64_t hash) const {
-  size_t mask = slots_.size() - 1;
+  const Slot* slots = this->slots();
+  size_t mask = capacity() - 1;
   size_t idx = index_of(hash);
   while (true) {
-    const Slot& slot = slots_[idx];
+    const Slot& slot = slots[idx];
     if (slot.ref == 0) return false;
     if (slot.hash == hash && key_equals(slot.ref, encoded)) return true;
     idx = (idx + 1) & mask;

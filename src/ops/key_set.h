@@ -24,13 +24,35 @@ class EncodedKeys {
   }
   uint64_t hash(size_t row) const { return hashes_[row]; }
 
-  // Encodes the key columns of every row of `batch` and hashes them with `hash`.
+  // Encodes the key columns of every row of `batch` exactly as core encode_key() does and
+  // hashes each encoding with `hash_function`. Throws Error(kInternal) past 4 GiB of keys.
   void encode(const Batch& batch, const std::vector<size_t>& key_columns, HashFunction hash_function);
 
  private:
   std::string arena_;
   std::vector<uint32_t> offsets_;
   std::vector<uint64_t> hashes_;
+  std::vector<uint64_t> cursors_;  // per row: key size, then write position
+};
+
+// Zero-filled memory from mmap, with transparent huge pages advised when large: the table and
+// the arena are probed at random, and 2 MiB pages spare most TLB misses. Throws std::bad_alloc.
+class PageBuffer {
+ public:
+  PageBuffer() = default;
+  explicit PageBuffer(size_t bytes);
+  ~PageBuffer();
+  PageBuffer(PageBuffer&& other) noexcept;
+  PageBuffer& operator=(PageBuffer&& other) noexcept;
+  PageBuffer(const PageBuffer&) = delete;
+  PageBuffer& operator=(const PageBuffer&) = delete;
+
+  char* data() const { return data_; }
+  size_t size() const { return size_; }
+
+ private:
+  char* data_ = nullptr;
+  size_t size_ = 0;
 };
 
 class KeySet {
@@ -61,7 +83,7 @@ class KeySet {
 
   HashFunction hash_function() const { return hash_; }
   size_t size() const { return size_; }
-  size_t capacity() const { return slots_.size(); }
+  size_t capacity() const { return slot_memory_.size() / sizeof(Slot); }
   // Bytes held by the table and the arena (allocated, not just used).
   size_t memory_bytes() const;
   // Empties the set (keeps the key types); frees the arena blocks but keeps the table.
@@ -69,6 +91,7 @@ class KeySet {
   // Makes room for `keys` keys without growing the table.
   void reserve(size_t keys);
 
+  // insert() and contains() with the hash already computed by hash_function().
   bool insert_hashed(std::string_view encoded, uint64_t hash);
   bool contains_hashed(std::string_view encoded, uint64_t hash) const;
 
@@ -80,23 +103,23 @@ class KeySet {
     uint64_t ref;
   };
 
+  Slot* slots() const { return reinterpret_cast<Slot*>(slot_memory_.data()); }
   size_t index_of(uint64_t hash) const { return static_cast<size_t>((hash * kMultiplier) >> shift_); }
   bool key_equals(uint64_t ref, std::string_view encoded) const;
   uint64_t store(std::string_view encoded);
   void grow(size_t min_capacity);
-  void prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[index_of(hash)]); }
+  void prefetch(uint64_t hash) const { __builtin_prefetch(slots() + index_of(hash)); }
 
   static constexpr uint64_t kMultiplier = 0x9E3779B97F4A7C15ULL;  // Fibonacci hashing
   static constexpr size_t kBlockBytes = size_t{1} << 22;
   static constexpr size_t kPrefetchDistance = 8;
 
   HashFunction hash_;
-  std::vector<Slot> slots_;
+  PageBuffer slot_memory_;  // capacity() slots
   int shift_ = 64;
   size_t size_ = 0;
   size_t grow_at_ = 0;
-  std::vector<std::unique_ptr<char[]>> blocks_;
-  std::vector<size_t> block_sizes_;
+  std::vector<PageBuffer> blocks_;
   size_t block_used_ = 0;  // bytes used in blocks_.back()
   size_t arena_bytes_ = 0;
   std::optional<std::vector<Type>> key_types_;

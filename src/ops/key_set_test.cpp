@@ -17,6 +17,27 @@ std::string int_key(uint64_t value) {
   return key;
 }
 
+// The column-wise encoder writes exactly core encode_key()'s bytes (which the target side and
+// every other user of key_hash.h produce), for every storage, NULLs, -0, NaN and 0x00 bytes.
+TEST(EncodedKeys, SameBytesAsEncodeKey) {
+  std::mt19937_64 rng(31);
+  EncodedKeys encoded;
+  for (const std::vector<size_t>& key_columns :
+       std::vector<std::vector<size_t>>{{1}, {3}, {0, 1, 2, 3, 4, 5}, {5, 1, 1}, {}}) {
+    for (size_t rows : {0, 1, 777}) {
+      Batch batch = testing::random_batch(rng, 0, rows);
+      encoded.encode(batch, key_columns, &default_key_hash);
+      ASSERT_EQ(encoded.size(), rows);
+      for (size_t row = 0; row < rows; ++row) {
+        std::string expected;
+        encode_key(batch, key_columns, row, expected);
+        ASSERT_EQ(encoded.key(row), expected) << "row " << row;
+        ASSERT_EQ(encoded.hash(row), default_key_hash(expected));
+      }
+    }
+  }
+}
+
 TEST(KeySet, InsertAndContains) {
   KeySet keys;
   EXPECT_EQ(keys.size(), 0u);

@@ -29,7 +29,8 @@ class DedupedSource {
 void scan_scope_keys(StrategyContext& context, ops::KeySet& present, StrategyStats& stats);
 
 // Buffers rows and writes them in transactions of context.chunk_rows rows, each commit
-// followed by the after_chunk_commit failpoint. Call finish() at the end.
+// followed by the after_chunk_commit failpoint; each chunk is sent in key order (B-tree
+// appends rather than random inserts). Call finish() at the end.
 class ChunkedWriter {
  public:
   ChunkedWriter(StrategyContext& context, targets::WriteMode mode);
@@ -38,9 +39,16 @@ class ChunkedWriter {
 
  private:
   void commit_chunk(StrategyStats& stats);
+  // pending_ in key order: pending_ itself when already sorted, else sorted_.
+  const Batch& sorted_by_key();
+
   StrategyContext& context_;
   std::unique_ptr<targets::BulkWriter> writer_;
   Batch pending_;
+  Batch sorted_;
+  std::vector<uint32_t> selection_;
+  std::string key_arena_;
+  std::vector<uint32_t> key_offsets_;
 };
 
 }  // namespace idemload::strategies

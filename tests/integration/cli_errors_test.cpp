@@ -83,5 +83,28 @@ TEST_F(CliErrors, CompletedJobRerunIsANoOp) {
   EXPECT_NE(second.out.find("Already loaded"), std::string::npos) << second.out;
 }
 
+TEST_F(CliErrors, MalformedRowsGoToTheRejectFileAndMaxRejectsFailsTheJob) {
+  write_file(dir_.path() / "bad.csv",
+             "ip,date,time,size\n"
+             "1.2.3.a,2017-06-30,00:00:01,10.0\n"
+             "1.2.3.b,2017-06-30,00:00:02\n"                 // line 3: a field short
+             "1.2.3.c,2017-06-30,00:00:03,\"multi\nline\"\n"  // line 4: not a number
+             "1.2.3.d,2017-06-30,00:00:04,40.0\n");
+  auto loaded = run_idemload({"load", dir_.file("bad.csv"), "--target", db(), "--table", "t", "--key", "ip,date,time",
+                              "--type", "size=int64", "--reject-file", dir_.file("rejects.csv"), "--json"});
+  ASSERT_EQ(loaded.exit_code, 0) << loaded.err << loaded.out;
+  EXPECT_NE(loaded.out.find("\"rows_rejected\":2"), std::string::npos) << loaded.out;
+  EXPECT_NE(loaded.out.find("\"rows_inserted\":2"), std::string::npos) << loaded.out;
+  std::string rejects = read_file(dir_.path() / "rejects.csv");
+  EXPECT_NE(rejects.find("bad.csv,3,"), std::string::npos) << rejects;
+  EXPECT_NE(rejects.find("bad.csv,4,size,"), std::string::npos) << rejects;
+
+  auto strict = run_idemload({"load", dir_.file("bad.csv"), "--target", db(), "--table", "t2", "--key",
+                              "ip,date,time", "--type", "size=int64", "--max-rejects", "0", "--json"});
+  EXPECT_EQ(strict.exit_code, 1) << strict.err << strict.out;
+  EXPECT_NE(strict.out.find("\"state\":\"failed\""), std::string::npos) << strict.out;
+  EXPECT_NE(strict.out.find("--max-rejects"), std::string::npos) << strict.out;
+}
+
 }  // namespace
 }  // namespace idemload::testing

@@ -1,169 +1,19 @@
-// WebhookChannel against a real HTTP receiver on 127.0.0.1 (a small server in this file, one
-// thread, answering each request with a scripted status).
+// WebhookChannel against a real HTTP receiver on 127.0.0.1 (tests/receivers.h: one thread,
+// answering each request with a scripted status).
 #include "monitor/alerts/webhook_channel.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <algorithm>
-#include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "core/error.h"
+#include "../tests/receivers.h"  // tests/ is not on the unit tests' include path
 
 namespace idemload::monitor {
 namespace {
 
-struct ReceivedRequest {
-  std::string method;
-  std::string path;
-  std::map<std::string, std::string> headers;  // names lower-cased
-  std::string body;
-};
-
-// Answers request n with statuses[n] (the last one repeats); with `answer` false it reads
-// requests and never answers (a hung receiver).
-class HttpReceiver {
- public:
-  explicit HttpReceiver(std::vector<int> statuses, bool answer = true)
-      : statuses_(std::move(statuses)), answer_(answer) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        ::listen(listen_fd_, 8) != 0 || ::pipe(wake_) != 0) {
-      throw std::runtime_error("test receiver cannot listen");
-    }
-    socklen_t length = sizeof address;
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~HttpReceiver() {
-    char byte = 1;
-    if (::write(wake_[1], &byte, 1) != 1) std::abort();
-    thread_.join();
-    ::close(listen_fd_);
-    ::close(wake_[0]);
-    ::close(wake_[1]);
-  }
-  int port() const { return port_; }
-  std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
-  std::vector<ReceivedRequest> requests() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return requests_;
-  }
-
- private:
-  // Waits for `fd` to be readable; false when the receiver is stopping.
-  bool wait_readable(int fd) {
-    pollfd fds[2] = {{fd, POLLIN, 0}, {wake_[0], POLLIN, 0}};
-    while (::poll(fds, 2, -1) < 0) {
-    }
-    return fds[1].revents == 0;
-  }
-  void serve() {
-    while (wait_readable(listen_fd_)) {
-      int connection = ::accept(listen_fd_, nullptr, nullptr);
-      if (connection < 0) continue;
-      handle(connection);
-      ::close(connection);
-    }
-  }
-  void handle(int connection) {
-    std::string data;
-    char buffer[4096];
-    size_t header_end = std::string::npos;
-    size_t content_length = 0;
-    while (true) {
-      if (header_end == std::string::npos) {
-        header_end = data.find("\r\n\r\n");
-        if (header_end != std::string::npos) {
-          ReceivedRequest request = parse_head(data.substr(0, header_end));
-          auto found = request.headers.find("content-length");
-          content_length = found == request.headers.end() ? 0 : std::stoul(found->second);
-        }
-      }
-      if (header_end != std::string::npos && data.size() >= header_end + 4 + content_length) break;
-      if (!wait_readable(connection)) return;
-      ssize_t got = ::recv(connection, buffer, sizeof buffer, 0);
-      if (got <= 0) return;
-      data.append(buffer, static_cast<size_t>(got));
-    }
-    ReceivedRequest request = parse_head(data.substr(0, header_end));
-    request.body = data.substr(header_end + 4, content_length);
-    int status = 0;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      status = statuses_[std::min(requests_.size(), statuses_.size() - 1)];
-      requests_.push_back(request);
-    }
-    if (!answer_) {
-      wait_readable(connection);  // until the client gives up or the test ends
-      return;
-    }
-    std::string body = status == 200 ? "ok" : "scripted failure";
-    std::string response = "HTTP/1.1 " + std::to_string(status) +
-                           " X\r\nContent-Length: " + std::to_string(body.size()) +
-                           "\r\nConnection: close\r\n\r\n" + body;
-    ::send(connection, response.data(), response.size(), MSG_NOSIGNAL);
-  }
-  static ReceivedRequest parse_head(const std::string& head) {
-    ReceivedRequest request;
-    size_t line_end = head.find("\r\n");
-    std::string request_line = head.substr(0, line_end);
-    size_t space = request_line.find(' ');
-    request.method = request_line.substr(0, space);
-    request.path = request_line.substr(space + 1, request_line.rfind(' ') - space - 1);
-    size_t pos = line_end == std::string::npos ? head.size() : line_end + 2;
-    while (pos < head.size()) {
-      size_t end = head.find("\r\n", pos);
-      if (end == std::string::npos) end = head.size();
-      std::string line = head.substr(pos, end - pos);
-      size_t colon = line.find(':');
-      if (colon != std::string::npos) {
-        std::string name = line.substr(0, colon);
-        std::transform(name.begin(), name.end(), name.begin(),
-                       [](unsigned char c) { return std::tolower(c); });
-        size_t value = line.find_first_not_of(' ', colon + 1);
-        request.headers[name] = value == std::string::npos ? "" : line.substr(value);
-      }
-      pos = end + 2;
-    }
-    return request;
-  }
-
-  std::vector<int> statuses_;
-  bool answer_;
-  int listen_fd_ = -1;
-  int wake_[2] = {-1, -1};
-  int port_ = 0;
-  std::mutex mutex_;
-  std::vector<ReceivedRequest> requests_;
-  std::thread thread_;
-};
-
-// A port on which nothing listens (bound, then closed).
-int closed_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
+using idemload::testing::closed_port;
+using idemload::testing::HttpReceiver;
 
 Alert sample_alert() {
   Alert alert;

@@ -1,0 +1,271 @@
+#!/usr/bin/env bash
+# The speed benchmark of issue 6, in one command: generates N EDGAR rows with `idemload gen`,
+# builds the course scenario (the target already holds a seeded 20% of the distinct rows), and
+# runs idemload and each peer on the same data in the same run: SQLite INSERT OR IGNORE,
+# PostgreSQL COPY + INSERT … WHERE NOT EXISTS and raw COPY, MariaDB INSERT IGNORE, DuckDB
+# (@duckdb/node-api) for the in-memory anti-join, the Parquet scan and a whole load. Prints a
+# table of rows/s, peak memory and the ratios the issue asks for.
+#
+#   bench/run.sh [--rows N] [--threads T] [--build DIR] [--work DIR] [--no-servers]
+#
+# Defaults: 10 000 000 rows (the issue's size), 2 threads, build folder build-bench, data and
+# databases under /tmp/idemload-bench/N. --rows 200000 is a quick run. PostgreSQL and MariaDB
+# are started for the run (scripts/with-test-servers.sh) unless IDEMLOAD_TEST_PG_URL and
+# IDEMLOAD_TEST_MYSQL_URL are set; --no-servers skips them.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROWS=10000000
+THREADS=2
+BUILD="$ROOT/build-bench"
+WORK=""
+SERVERS=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rows) ROWS=$2; shift 2 ;;
+    --threads) THREADS=$2; shift 2 ;;
+    --build) BUILD=$(cd "$ROOT" && realpath -m "$2"); shift 2 ;;
+    --work) WORK=$2; shift 2 ;;
+    --no-servers) SERVERS=0; shift ;;
+    -h|--help) sed -n 2,15p "$0"; exit 0 ;;
+    *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+WORK=${WORK:-/tmp/idemload-bench/$ROWS}
+
+if [ "$SERVERS" = 1 ] && { [ -z "${IDEMLOAD_TEST_PG_URL:-}" ] || [ -z "${IDEMLOAD_TEST_MYSQL_URL:-}" ]; }; then
+  exec bash "$ROOT/scripts/with-test-servers.sh" bash "$0" --rows "$ROWS" --threads "$THREADS" --build "$BUILD" --work "$WORK"
+fi
+
+log() { echo "bench: $*" >&2; }
+
+# Build (Release-like flags, benchmarks on) and install the node peer.
+if [ ! -f "$BUILD/build.ninja" ] || ! grep -q "IDEMLOAD_BENCH:BOOL=ON" "$BUILD/CMakeCache.txt"; then
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIDEMLOAD_BENCH=ON >/dev/null
+fi
+cmake --build "$BUILD" -j 2 --target idemload bench_tool >&2
+bash "$ROOT/scripts/test-node-deps.sh"
+IDEMLOAD="$BUILD/idemload"
+TOOL="$BUILD/bench/bench_tool"
+PEER="$ROOT/bench/duckdb_peer.js"
+
+DATA="$WORK/data"
+DB="$WORK/db"
+mkdir -p "$DATA"
+rm -rf "$DB" && mkdir -p "$DB"
+chmod 755 "$WORK" "$DATA" "$DB"
+BATCH=2017-06-30
+KEY=ip,date,time
+COLUMNS=ip,date,time,zone,cik,accession,extention,code,size,idx,norefer,noagent,find,crawler,browser
+declare -A SECONDS_OF RSS_OF
+
+# measure NAME CMD…: runs CMD, records its wall seconds and peak RSS (KB); stdout goes to
+# $DB/NAME.out.
+measure() {
+  local name=$1; shift
+  /usr/bin/time -f "%e %M" -o "$DB/$name.time" "$@" >"$DB/$name.out"
+  read -r SECONDS_OF[$name] RSS_OF[$name] <"$DB/$name.time"
+  log "$name: ${SECONDS_OF[$name]} s, $(( ${RSS_OF[$name]} / 1024 )) MB"
+}
+# record NAME SECONDS RSS_KB: a measurement a peer timed itself (JSON seconds / max_rss_kb).
+record_json() {
+  local name=$1 file=$2
+  SECONDS_OF[$name]=$(node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").pop()); console.log(r.seconds)' "$file")
+  RSS_OF[$name]=$(node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").pop()); console.log(r.max_rss_kb)' "$file")
+  log "$name: ${SECONDS_OF[$name]} s (timed inside), $(( ${RSS_OF[$name]} / 1024 )) MB"
+}
+json_field() { node -e 'const r=JSON.parse(require("fs").readFileSync(0,"utf8")); console.log(r[process.argv[1]])' "$1"; }
+# expect_equal WHAT A B: the benchmark stops when a load did not produce the exact result.
+expect_equal() {
+  if [ "$2" != "$3" ]; then echo "bench: $1: $2 != $3" >&2; exit 1; fi
+}
+
+# --- data -------------------------------------------------------------------------------------
+if [ ! -f "$DATA/done" ]; then
+  log "generating $ROWS rows"
+  "$IDEMLOAD" gen edgar --rows "$ROWS" --seed 42 --out "$DATA/edgar.parquet" \
+    --sample-out "$DATA/present.parquet" --sample-seed 7 --json >"$DATA/gen.json"
+  # Plain CSV (integers as 200, NULL as an empty field) for the databases' own bulk paths.
+  "$IDEMLOAD" cat -q "$DATA/edgar.parquet" >"$DATA/edgar.csv"
+  touch "$DATA/done"
+fi
+DISTINCT=$(json_field distinct_keys <"$DATA/gen.json")
+PRESENT=$(json_field sample_rows <"$DATA/gen.json")
+log "$ROWS rows, $DISTINCT distinct keys, $PRESENT present in the target ($(awk "BEGIN{printf \"%.3f\", $PRESENT/$DISTINCT}"))"
+
+# A table holding the present rows, created by idemload with PRIMARY KEY (ip,date,time) and the
+# _batch lineage column: the same layout for idemload and the peers.
+seed_table() {  # URL TABLE
+  "$IDEMLOAD" load "$DATA/present.parquet" -t "$1" --table "$2" --key "$KEY" --batch "$BATCH" \
+    --primary-key --strategy append -q
+}
+load_antijoin() {  # URL TABLE [extra flags]
+  local url=$1 table=$2; shift 2
+  "$IDEMLOAD" load "$DATA/edgar.parquet" -t "$url" --table "$table" --key "$KEY" --batch "$BATCH" \
+    --strategy antijoin --json "$@"
+}
+
+# --- SQLite -----------------------------------------------------------------------------------
+log "SQLite"
+seed_table "sqlite:$DB/base.db" edgar
+sqlite3 "$DB/base.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+for copy in aj peer kill full; do cp "$DB/base.db" "$DB/$copy.db"; done
+measure sqlite_antijoin load_antijoin "sqlite:$DB/aj.db" edgar
+expect_equal "SQLite antijoin rows" "$(sqlite3 "$DB/aj.db" 'SELECT count(*) FROM edgar')" "$DISTINCT"
+PEER_SELECT="ip, date, time, zone, cik, accession, extention, code, NULLIF(size, ''), idx, norefer, noagent, find, crawler, NULLIF(browser, '')"
+# The peer: the CSV staged in a temporary table, then INSERT OR IGNORE of every row through the
+# primary key, in one transaction, with the same pragmas idemload uses.
+cat >"$DB/peer.sql" <<EOF
+PRAGMA journal_mode=WAL;
+PRAGMA synchronous=NORMAL;
+CREATE TEMP TABLE s (ip TEXT, date TEXT, time TEXT, zone INTEGER, cik INTEGER, accession TEXT, extention TEXT,
+  code INTEGER, size INTEGER, idx INTEGER, norefer INTEGER, noagent INTEGER, find INTEGER, crawler INTEGER, browser TEXT);
+.import --csv --skip 1 $DATA/edgar.csv s
+BEGIN;
+INSERT OR IGNORE INTO edgar ($COLUMNS, _batch)
+  SELECT $PEER_SELECT, '$BATCH' FROM s;
+COMMIT;
+EOF
+measure sqlite_insert_or_ignore sqlite3 "$DB/peer.db" ".read $DB/peer.sql"
+expect_equal "SQLite INSERT OR IGNORE rows" "$(sqlite3 "$DB/peer.db" 'SELECT count(*) FROM edgar')" "$DISTINCT"
+# A re-run of the completed job: the ledger says it is done.
+measure sqlite_rerun load_antijoin "sqlite:$DB/aj.db" edgar
+# Recovery of a job killed (SIGKILL) when 80% of the source was read, vs the full load above.
+KILL_AT=$(( (ROWS * 8 / 10 + 8191) / 8192 ))
+IDEMLOAD_FAILPOINTS="after_rows_read=kill@$KILL_AT" load_antijoin "sqlite:$DB/kill.db" edgar >/dev/null 2>&1 || true
+measure sqlite_recover "$IDEMLOAD" recover --all -t "sqlite:$DB/kill.db" --json
+expect_equal "SQLite recovered rows" "$(sqlite3 "$DB/kill.db" 'SELECT count(*) FROM edgar')" "$DISTINCT"
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+if [ -n "${IDEMLOAD_TEST_PG_URL:-}" ]; then
+  log "PostgreSQL"
+  PG=$IDEMLOAD_TEST_PG_URL
+  psql -q "$PG" -c "DROP TABLE IF EXISTS edgar_aj, edgar_ne, edgar_raw, idemload_jobs, idemload_alerts CASCADE" >/dev/null
+  seed_table "$PG" edgar_aj
+  seed_table "$PG" edgar_ne
+  psql -q "$PG" -c "CREATE TABLE edgar_raw (LIKE edgar_ne); VACUUM ANALYZE" >/dev/null
+  measure pg_antijoin load_antijoin "$PG" edgar_aj
+  expect_equal "PostgreSQL antijoin rows" "$(psql -Atq "$PG" -c 'SELECT count(*) FROM edgar_aj')" "$DISTINCT"
+  cat >"$DB/pg_peer.sql" <<EOF
+\\set ON_ERROR_STOP 1
+BEGIN;
+CREATE TEMP TABLE s (LIKE edgar_ne);
+\\copy s ($COLUMNS) FROM '$DATA/edgar.csv' WITH (FORMAT csv, HEADER true)
+INSERT INTO edgar_ne ($COLUMNS, _batch)
+  SELECT DISTINCT ON (ip, date, time) $COLUMNS, '$BATCH' FROM s
+  WHERE NOT EXISTS (SELECT 1 FROM edgar_ne t WHERE t.ip = s.ip AND t.date = s.date AND t.time = s.time
+                    AND t._batch = '$BATCH');
+COMMIT;
+EOF
+  measure pg_not_exists psql -q "$PG" -f "$DB/pg_peer.sql"
+  expect_equal "PostgreSQL NOT EXISTS rows" "$(psql -Atq "$PG" -c 'SELECT count(*) FROM edgar_ne')" "$DISTINCT"
+  measure pg_raw_copy psql -q "$PG" -c "\\copy edgar_raw ($COLUMNS) FROM '$DATA/edgar.csv' WITH (FORMAT csv, HEADER true)"
+  expect_equal "PostgreSQL raw COPY rows" "$(psql -Atq "$PG" -c 'SELECT count(*) FROM edgar_raw')" "$ROWS"
+fi
+
+# --- MariaDB ----------------------------------------------------------------------------------
+if [ -n "${IDEMLOAD_TEST_MYSQL_URL:-}" ]; then
+  log "MariaDB"
+  MY=$IDEMLOAD_TEST_MYSQL_URL
+  # mysql://USER[:PASS]@HOST:PORT/DB
+  MY_REST=${MY#*://}; MY_AUTH=${MY_REST%%@*}; MY_HOSTPART=${MY_REST#*@}
+  MY_USER=${MY_AUTH%%:*}; MY_PASS=""; [ "$MY_AUTH" != "$MY_USER" ] && MY_PASS=${MY_AUTH#*:}
+  MY_HOSTPORT=${MY_HOSTPART%%/*}; MY_DB=${MY_HOSTPART#*/}; MY_DB=${MY_DB%%\?*}
+  MY_HOST=${MY_HOSTPORT%%:*}; MY_PORT=${MY_HOSTPORT#*:}
+  mysql_cli() { mariadb --local-infile=1 -h "$MY_HOST" -P "$MY_PORT" -u "$MY_USER" ${MY_PASS:+-p"$MY_PASS"} "$@"; }
+  mysql_cli -e "CREATE DATABASE IF NOT EXISTS \`$MY_DB\`"
+  mysql_cli "$MY_DB" -e "DROP TABLE IF EXISTS edgar_aj, edgar_ii, idemload_jobs, idemload_alerts"
+  seed_table "$MY" edgar_aj
+  seed_table "$MY" edgar_ii
+  measure mysql_antijoin load_antijoin "$MY" edgar_aj
+  expect_equal "MariaDB antijoin rows" "$(mysql_cli -N "$MY_DB" -e 'SELECT count(*) FROM edgar_aj')" "$DISTINCT"
+  cat >"$DB/my_peer.sql" <<EOF
+CREATE TEMPORARY TABLE s AS SELECT * FROM edgar_ii LIMIT 0;
+LOAD DATA LOCAL INFILE '$DATA/edgar.csv' INTO TABLE s FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"'
+  LINES TERMINATED BY '\\n' IGNORE 1 LINES
+  (ip, date, time, zone, cik, accession, extention, code, @size, idx, norefer, noagent, find, crawler, @browser)
+  SET size = NULLIF(@size, ''), browser = NULLIF(@browser, ''), _batch = '$BATCH';
+BEGIN;
+INSERT IGNORE INTO edgar_ii SELECT * FROM s;
+COMMIT;
+EOF
+  measure mysql_insert_ignore mysql_cli "$MY_DB" -e "source $DB/my_peer.sql"
+  expect_equal "MariaDB INSERT IGNORE rows" "$(mysql_cli -N "$MY_DB" -e 'SELECT count(*) FROM edgar_ii')" "$DISTINCT"
+fi
+
+# --- in memory, Parquet scan, whole load vs DuckDB -----------------------------------------------
+log "in memory: dedupe + anti-join"
+"$TOOL" ops "$ROWS" >"$DB/ops.json"
+record_json ops_idemload "$DB/ops.json"
+node "$PEER" ops "$DATA/edgar.parquet" "$DATA/present.parquet" 1 >"$DB/ops_duckdb1.json"
+record_json ops_duckdb_1 "$DB/ops_duckdb1.json"
+node "$PEER" ops "$DATA/edgar.parquet" "$DATA/present.parquet" "$THREADS" >"$DB/ops_duckdb.json"
+record_json ops_duckdb_n "$DB/ops_duckdb.json"
+expect_equal "in-memory anti-join rows" "$(json_field rows_out <"$DB/ops.json")" "$(json_field rows_out <"$DB/ops_duckdb1.json")"
+
+log "Parquet scan"
+"$TOOL" scan "$DATA/edgar.parquet" >"$DB/scan.json"
+record_json scan_idemload "$DB/scan.json"
+node "$PEER" scan "$DATA/edgar.parquet" 1 >"$DB/scan_duckdb.json"
+record_json scan_duckdb "$DB/scan_duckdb.json"
+
+log "whole load in DuckDB"
+rm -f "$DB/duck.db" "$DB/duck.db.wal"
+measure duckdb_load node "$PEER" load "$DATA/edgar.parquet" "$DATA/present.parquet" "$THREADS" "$DB/duck.db"
+expect_equal "DuckDB load rows" "$(json_field rows_after <"$DB/duckdb_load.out")" "$DISTINCT"
+
+# --- report -----------------------------------------------------------------------------------
+rate() { awk "BEGIN{ if ($2 > 0) printf \"%.0f\", $1 / $2; else print \"-\" }"; }
+ratio() { awk "BEGIN{ if ($2 > 0) printf \"%.2f\", $1 / $2; else print \"-\" }"; }
+mb() { awk "BEGIN{ printf \"%.0f\", $1 / 1024 }"; }
+verdict() { awk "BEGIN{ print ($1 $2 $3) ? \"met\" : \"NOT met\" }"; }
+row() {  # NAME LABEL ROWS
+  local s=${SECONDS_OF[$1]:-} m=${RSS_OF[$1]:-0}
+  [ -n "$s" ] || return 0
+  printf "| %-52s | %8.2f | %12s | %8s |\n" "$2" "$s" "$(rate "$3" "$s")" "$(mb "$m")"
+}
+{
+  echo
+  echo "idemload benchmark: $ROWS EDGAR rows, $DISTINCT distinct keys, $PRESENT already in the target; $(nproc) cores, $THREADS threads for DuckDB; $(date -u +%Y-%m-%d)"
+  echo "rows/s = source rows handled per second of wall time (the whole command: reading, de-duplicating, anti-joining, writing, ledger)"
+  echo
+  echo "| run                                                  |        s |       rows/s |  peak MB |"
+  echo "|------------------------------------------------------|---------:|-------------:|---------:|"
+  row sqlite_antijoin "SQLite: idemload antijoin" "$ROWS"
+  row sqlite_insert_or_ignore "SQLite: .import + INSERT OR IGNORE all rows (PK)" "$ROWS"
+  row sqlite_rerun "SQLite: re-run of the completed job" "$ROWS"
+  row sqlite_recover "SQLite: recover a job killed at 80%" "$ROWS"
+  row pg_antijoin "PostgreSQL: idemload antijoin" "$ROWS"
+  row pg_not_exists "PostgreSQL: COPY temp + INSERT … WHERE NOT EXISTS" "$ROWS"
+  row pg_raw_copy "PostgreSQL: raw COPY into an unindexed table" "$ROWS"
+  row mysql_antijoin "MariaDB: idemload antijoin" "$ROWS"
+  row mysql_insert_ignore "MariaDB: LOAD DATA temp + INSERT IGNORE all rows" "$ROWS"
+  row ops_idemload "in memory: idemload dedupe + anti-join (1 thread)" "$ROWS"
+  row ops_duckdb_1 "in memory: DuckDB DISTINCT ON + NOT EXISTS, 1 thread" "$ROWS"
+  row ops_duckdb_n "in memory: DuckDB, $THREADS threads" "$ROWS"
+  row scan_idemload "Parquet scan: idemload (1 thread)" "$ROWS"
+  row scan_duckdb "Parquet scan: DuckDB, 1 thread" "$ROWS"
+  row duckdb_load "DuckDB: whole load into a PK table, $THREADS threads" "$ROWS"
+  echo
+  echo "| target                                               | ratio  | goal   | result  |"
+  echo "|------------------------------------------------------|-------:|-------:|---------|"
+  target() {  # LABEL RATIO OP GOAL
+    [ "$2" = "-" ] && return 0
+    printf "| %-52s | %6s | %2s%4s | %-7s |\n" "$1" "$2" "$3" "$4" "$(verdict "$2" "$3" "$4")"
+  }
+  have() { [ -n "${SECONDS_OF[$1]:-}" ] && [ -n "${SECONDS_OF[$2]:-}" ]; }
+  have sqlite_insert_or_ignore sqlite_antijoin &&
+    target "SQLite antijoin / INSERT OR IGNORE (rows/s)" "$(ratio "${SECONDS_OF[sqlite_insert_or_ignore]}" "${SECONDS_OF[sqlite_antijoin]}")" ">=" 3
+  have pg_not_exists pg_antijoin &&
+    target "PostgreSQL antijoin / COPY + NOT EXISTS" "$(ratio "${SECONDS_OF[pg_not_exists]}" "${SECONDS_OF[pg_antijoin]}")" ">=" 3
+  have pg_raw_copy pg_antijoin &&
+    target "PostgreSQL antijoin / raw COPY" "$(ratio "${SECONDS_OF[pg_raw_copy]}" "${SECONDS_OF[pg_antijoin]}")" ">=" 0.5
+  have mysql_insert_ignore mysql_antijoin &&
+    target "MariaDB antijoin / INSERT IGNORE" "$(ratio "${SECONDS_OF[mysql_insert_ignore]}" "${SECONDS_OF[mysql_antijoin]}")" ">=" 3
+  target "in memory: idemload / DuckDB, 1 thread each" "$(ratio "${SECONDS_OF[ops_duckdb_1]}" "${SECONDS_OF[ops_idemload]}")" ">=" 1
+  target "Parquet scan: idemload / DuckDB, 1 thread" "$(ratio "${SECONDS_OF[scan_duckdb]}" "${SECONDS_OF[scan_idemload]}")" ">=" 0.8
+  target "peak MB of the SQLite antijoin load" "$(mb "${RSS_OF[sqlite_antijoin]}")" "<" 1024
+  target "peak MB of DuckDB's whole load (for reference)" "$(mb "${RSS_OF[duckdb_load]}")" "<" 1000000
+  target "re-run of a completed job, seconds" "${SECONDS_OF[sqlite_rerun]}" "<" 1
+  target "recover after kill at 80% / full antijoin load" "$(ratio "${SECONDS_OF[sqlite_recover]}" "${SECONDS_OF[sqlite_antijoin]}")" "<" 0.35
+} | tee "$WORK/report.md"

@@ -9,8 +9,12 @@ packages=(
   libsnappy-dev libzstd-dev liblz4-dev libbrotli-dev zlib1g-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql mariadb-server mariadb-client nodejs npm curl procps
+  postgresql mariadb-server mariadb-client curl procps python3
 )
+# Node.js and npm run the test peers (DuckDB, an SMTP receiver). Many machines have them from
+# elsewhere (Debian's npm package then conflicts), so Debian's are installed only when missing.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for pkg in "${packages[@]}"; do

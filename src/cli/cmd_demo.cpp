@@ -81,8 +81,8 @@ int run_demo(const DemoFlags& flags, const Globals& globals) {
     ops::EdgarGenerator generator(
         {.rows = flags.rows, .seed = flags.seed, .text_style = ops::EdgarTextStyle::kSecDecimals});
     formats::csv::CsvWriter writer(staging, *generator.output_schema());
-    Batch batch(generator.output_schema());
-    while (generator.next(batch)) writer.write(batch);
+    Batch rows(generator.output_schema());
+    while (generator.next(rows)) writer.write(rows);
     writer.close();
   }
   say(fmt::format("1. staging: wrote {} EDGAR log rows to {}", flags.rows, staging));

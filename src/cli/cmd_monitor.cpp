@@ -39,6 +39,7 @@ int run(MonitorFlags flags, const Globals& globals) {
   for (const auto& text : flags.expect) flags.options.expectations.push_back(monitor::Expectation::parse(text));
   if (flags.once == !flags.every.empty()) throw Error::InvalidInput("give --once or --every DURATION");
   int64_t every_ms = flags.every.empty() ? 0 : parse_duration_ms(flags.every);
+  if (!flags.every.empty() && every_ms <= 0) throw Error::InvalidInput("--every must be longer than 0 (e.g. 1m)");
   monitor::Monitor monitor(flags.options);
   std::unique_ptr<monitor::MetricsServer> server;
   if (flags.metrics_port >= 0) {
@@ -49,19 +50,27 @@ int run(MonitorFlags flags, const Globals& globals) {
   ::signal(SIGINT, on_signal);
   int exit_code = kExitOk;
   while (true) {
-    auto report = monitor.run_cycle();
-    exit_code = report.findings.empty() && report.errors.empty() ? kExitOk : kExitFailed;
-    if (globals.json) {
-      std::cout << report.to_json().dump() << std::endl;
-    } else if (!globals.quiet) {
-      std::cout << report.summary() << std::endl;
-    }
-    if (server || !flags.metrics_file.empty()) {
-      auto metrics = monitor.collect_metrics();
-      if (server) server->update(metrics);
-      if (!flags.metrics_file.empty()) {
-        monitor::write_metrics_file(flags.metrics_file, monitor::render_metrics(metrics, now_ms()));
+    try {
+      auto report = monitor.run_cycle();
+      exit_code = report.findings.empty() && report.errors.empty() ? kExitOk : kExitFailed;
+      if (globals.json) {
+        std::cout << report.to_json().dump() << std::endl;
+      } else if (!globals.quiet) {
+        std::cout << report.summary() << std::endl;
       }
+      if (server || !flags.metrics_file.empty()) {
+        auto metrics = monitor.collect_metrics();
+        if (server) server->update(metrics);
+        if (!flags.metrics_file.empty()) {
+          monitor::write_metrics_file(flags.metrics_file, monitor::render_metrics(metrics, now_ms()));
+        }
+      }
+    } catch (const std::exception& error) {
+      if (flags.once) throw;
+      // A long-running monitor outlives a target (or metrics file) that is unusable for a while:
+      // it says so and tries again next cycle. Alerts not yet delivered stay pending.
+      std::cerr << "idemload: warning: monitor cycle failed: " << error.what() << std::endl;
+      if (globals.json) std::cout << nlohmann::json{{"ok", false}, {"error", error.what()}}.dump() << std::endl;
     }
     if (flags.once) break;
     auto wake = std::chrono::steady_clock::now() + std::chrono::milliseconds(every_ms);

@@ -30,11 +30,14 @@ int run(const RecoverFlags& flags, const Globals& globals) {
   bool ok = true;
   nlohmann::json out = nlohmann::json::array();
   for (const auto& result : results) {
-    ok = ok && result.load.ok();
+    ok = ok && result.ok();
     if (globals.json) {
-      auto doc = result.load.to_json();
+      nlohmann::json doc = result.error.empty() ? result.load.to_json()
+                                                : nlohmann::json{{"ok", false}, {"error", result.error}};
       doc["recovers"] = result.failed_job_id;
       out.push_back(doc);
+    } else if (!result.error.empty()) {
+      std::cout << fmt::format("Cannot recover job {}: {}\n", result.failed_job_id, result.error);
     } else {
       std::cout << fmt::format("Recovering job {}:\n{}\n", result.failed_job_id, result.load.summary());
     }

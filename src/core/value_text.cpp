@@ -14,8 +14,22 @@ std::optional<int64_t> parse_int64(std::string_view text) {
   return value;
 }
 
+// "200.0", "-7.00": an integer part of digits and a fraction of zeros only, the SEC's form of
+// every number. Parsed without allocating; nullopt sends anything else to the general path.
+static std::optional<int64_t> parse_integral_decimal(std::string_view text) {
+  const size_t dot = text.find('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  for (size_t pos = dot + 1; pos < text.size(); ++pos) {
+    if (text[pos] != '0') return std::nullopt;
+  }
+  std::string_view integer = text.substr(0, dot);
+  if (integer.empty() || integer == "-" || integer == "+") return std::nullopt;
+  return parse_int64(integer);
+}
+
 std::optional<int64_t> parse_integral(std::string_view text) {
   if (auto value = parse_int64(text)) return value;
+  if (auto value = parse_integral_decimal(text)) return value;
   // "200.0", "200.", "1.6e3": integral decimals. Parse the digits exactly rather than through a
   // double, so that 9007199254740993.0 stays exact.
   std::string_view body = text;
@@ -56,6 +70,12 @@ std::optional<int64_t> parse_integral(std::string_view text) {
 std::optional<double> parse_double(std::string_view text) {
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
   if (text.empty()) return std::nullopt;
+  {
+    // The common case without allocating; from_chars also takes nan and inf in any case.
+    double value = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec == std::errc() && ptr == text.data() + text.size()) return value;
+  }
   std::string lower;
   for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (lower == "nan") return std::nan("");
@@ -197,33 +217,83 @@ std::optional<std::string> parse_decimal(std::string_view text) {
   return out;
 }
 
-std::string format_date(int64_t days) {
+// Appends `value` (>= 0) as at least `width` decimal digits, zero-padded.
+static void append_padded(std::string& out, uint64_t value, int width) {
+  char buf[24];
+  int len = 0;
+  do {
+    buf[len++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  while (len < width) buf[len++] = '0';
+  while (len > 0) out += buf[--len];
+}
+
+// The formatters below write straight into `out` (no temporary strings): they run once per
+// value when a writer sends dates and times to a database as text.
+static void append_date(int64_t days, std::string& out) {
   int64_t year = 0;
   unsigned month = 0, day = 0;
   civil_from_days(days, year, month, day);
-  return fmt::format("{:04}-{:02}-{:02}", year, month, day);
+  if (year < 0) {
+    out += '-';
+    append_padded(out, static_cast<uint64_t>(-year), 3);  // fmt's {:04} counts the sign
+  } else {
+    append_padded(out, static_cast<uint64_t>(year), 4);
+  }
+  out += '-';
+  append_padded(out, month, 2);
+  out += '-';
+  append_padded(out, day, 2);
 }
 
-std::string format_time(int64_t micros) {
+static void append_time(int64_t micros, std::string& out) {
   int64_t seconds = micros / 1000000;
   int64_t fraction = micros % 1000000;
-  std::string out = fmt::format("{:02}:{:02}:{:02}", seconds / 3600, (seconds / 60) % 60, seconds % 60);
+  if (micros < 0) {  // not a time of day; keep the old text form
+    out += fmt::format("{:02}:{:02}:{:02}", seconds / 3600, (seconds / 60) % 60, seconds % 60);
+  } else {
+    append_padded(out, static_cast<uint64_t>(seconds / 3600), 2);
+    out += ':';
+    append_padded(out, static_cast<uint64_t>((seconds / 60) % 60), 2);
+    out += ':';
+    append_padded(out, static_cast<uint64_t>(seconds % 60), 2);
+  }
   if (fraction != 0) {
     std::string digits = fmt::format("{:06}", fraction);
     while (!digits.empty() && digits.back() == '0') digits.pop_back();
     out += "." + digits;
   }
-  return out;
 }
 
-std::string format_timestamp(int64_t micros) {
+static void append_timestamp(int64_t micros, std::string& out) {
   int64_t days = micros / 86400000000LL;
   int64_t rest = micros % 86400000000LL;
   if (rest < 0) {
     rest += 86400000000LL;
     days -= 1;
   }
-  return format_date(days) + " " + format_time(rest);
+  append_date(days, out);
+  out += ' ';
+  append_time(rest, out);
+}
+
+std::string format_date(int64_t days) {
+  std::string out;
+  append_date(days, out);
+  return out;
+}
+
+std::string format_time(int64_t micros) {
+  std::string out;
+  append_time(micros, out);
+  return out;
+}
+
+std::string format_timestamp(int64_t micros) {
+  std::string out;
+  append_timestamp(micros, out);
+  return out;
 }
 
 std::string format_double(double value) {
@@ -247,9 +317,9 @@ void append_value_text(const Column& column, size_t row, std::string& out) {
       break;
     }
     case Type::kDouble: out += format_double(column.double_at(row)); break;
-    case Type::kDate: out += format_date(column.int_at(row)); break;
-    case Type::kTimestamp: out += format_timestamp(column.int_at(row)); break;
-    case Type::kTime: out += format_time(column.int_at(row)); break;
+    case Type::kDate: append_date(column.int_at(row), out); break;
+    case Type::kTimestamp: append_timestamp(column.int_at(row), out); break;
+    case Type::kTime: append_time(column.int_at(row), out); break;
     case Type::kString:
     case Type::kBinary:
     case Type::kDecimal: out += column.bytes_at(row); break;

@@ -410,6 +410,15 @@ class Cell {
     }
     return mine;
   }
+  // Whether the newest job of the batch (the attempt just made) is recorded as succeeded.
+  bool newest_job_succeeded() {
+    auto jobs_now = batch_jobs();
+    if (jobs_now.empty()) return false;
+    auto newest = std::max_element(jobs_now.begin(), jobs_now.end(), [](const jobs::JobRow& a, const jobs::JobRow& b) {
+      return a.job_id < b.job_id;
+    });
+    return newest->state == jobs::kSucceeded;
+  }
   int64_t ledger_rows_written() {
     int64_t total = 0;
     for (const auto& job : batch_jobs()) total += job.rows_inserted;
@@ -589,11 +598,13 @@ class Cell {
           const int64_t killed = kill_sessions(child);
           result_.injection = fmt::format("{}; evaluator killed {} database session(s) of the job", failpoints, killed);
         }
-        acted_while_running = !has_exited(child);
+        // The change may have waited for the job's transaction (a database lock): then it came
+        // after the job's commit, not during the job.
+        acted_while_running = !has_exited(child) && !newest_job_succeeded();
       }
       attempt = account(child);
       result_.fired = acted_while_running;
-      if (!acted_while_running) add_note("did not fire: the job ended before the change took effect");
+      if (!acted_while_running) add_note("did not fire: the job had committed before the change took effect");
       detect(attempt);
       rows_before_recovery_ = ledger_rows_written();
       return;
@@ -606,6 +617,11 @@ class Cell {
     if (!result_.fired) {
       add_note(attempt.signal != 0 ? fmt::format("killed by signal {}", attempt.signal)
                                    : "did not fire: the job completed (the point was not reached)");
+    } else if (newest_job_succeeded()) {
+      // Killed after the commit that also marked the job succeeded (the all-or-nothing
+      // strategies): the job was complete, so there was no failure to detect.
+      result_.fired = false;
+      add_note("did not fire: the kill came after the job's final commit (ledger: succeeded)");
     }
     detect(attempt);
     rows_before_recovery_ = ledger_rows_written();

@@ -241,6 +241,20 @@ std::string report_markdown(const std::vector<CellResult>& cells, const ReportMe
     }
     md += "\n";
   }
+  md += "\n## Cost of recovery: rows written by all attempts, relative to a clean load of the same strategy\n\n";
+  md += "| fault |";
+  for (const auto& strategy : strategies) md += " " + strategy + " |";
+  md += "\n|---|";
+  for (size_t idx = 0; idx < strategies.size(); ++idx) md += "---|";
+  md += "\n";
+  for (const auto& fault : faults) {
+    md += "| " + fault + " |";
+    for (const auto& strategy : strategies) {
+      const Summary* summary = find_summary(summaries, strategy, fault);
+      md += " " + (summary ? ratio_text(summary->rows_vs_clean) : std::string("–")) + " |";
+    }
+    md += "\n";
+  }
   md += "\n## Cost and detection per strategy and fault\n\n";
   md += "Rows written and wall time are over every attempt (the faulty one and the recovery), as a mean over seeds "
         "and recoveries; × clean is relative to a clean load of the same strategy.\n\n";

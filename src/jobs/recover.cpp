@@ -56,7 +56,16 @@ std::vector<RecoverResult> recover_all(const RecoverOptions& options) {
     }
   }
   std::vector<RecoverResult> out;
-  for (const auto& [table_batch, job_id] : newest) out.push_back(recover_job(job_id, options));
+  for (const auto& [table_batch, job_id] : newest) {
+    try {
+      out.push_back(recover_job(job_id, options));
+    } catch (const Error& error) {
+      RecoverResult failed;
+      failed.failed_job_id = job_id;
+      failed.error = error.what();
+      out.push_back(std::move(failed));
+    }
+  }
   return out;
 }
 

@@ -63,7 +63,11 @@ Expectation Expectation::parse(const std::string& text) {
     throw Error::InvalidInput(fmt::format("--expect '{}': expected \"TABLE every DURATION [by HH:MM]\"", text));
   }
   out.table = parts[0];
-  out.every_ms = parse_duration(parts[2]);
+  try {
+    out.every_ms = parse_duration(parts[2]);
+  } catch (const Error& error) {
+    throw Error::InvalidInput(fmt::format("--expect '{}': {}", text, error.what()));
+  }
   if (parts.size() == 5) {
     auto time = parse_time(parts[4].size() == 5 ? parts[4] + ":00" : parts[4]);
     if (!time) throw Error::InvalidInput(fmt::format("--expect '{}': bad time of day '{}'", text, parts[4]));
@@ -94,17 +98,30 @@ CycleReport Monitor::run_cycle() {
   const int64_t now = now_ms();
   const std::string host = jobs::this_host();
 
+  // The newest job of each (table, batch), and of each table (batch "\0"), that has not
+  // settled: running, failed or abandoned. Rows it wrote explain a count that moved after the
+  // batch's last success, which is then no sign of tampering.
+  const std::string any_batch(1, '\0');
+  std::map<std::pair<std::string, std::string>, std::string> unsettled;
+  auto note_unsettled = [&](const jobs::JobRow& job) {
+    for (const auto& batch : {job.batch, any_batch}) {
+      auto& newest = unsettled[{job.table_name, batch}];
+      newest = std::max(newest, job.job_id);
+    }
+  };
+
   // 1. Dead jobs: no heartbeat for stale_after, or (on this host) their process is gone.
   for (const auto& job : ledger.list(jobs::kRunning, "", 0)) {
+    note_unsettled(job);
     std::string reason;
     if (job.host == host && !process_alive(job.pid)) {
-      reason = fmt::format("process {} on {} is gone (no heartbeat for {} s)", job.pid, host,
+      reason = fmt::format("process {} on {} is gone (last heartbeat {} s ago)", job.pid, host,
                            (now - job.heartbeat_at) / 1000);
     } else if (now - job.heartbeat_at > options_.stale_after_ms) {
       reason = fmt::format("no heartbeat for {} s (limit {} s)", (now - job.heartbeat_at) / 1000,
                            options_.stale_after_ms / 1000);
     }
-    if (!reason.empty() && ledger.mark_abandoned(job.job_id, "abandoned: " + reason, now)) {
+    if (!reason.empty() && ledger.mark_abandoned(job.job_id, reason, now)) {
       report.abandoned.push_back(job.job_id);
     }
   }
@@ -113,9 +130,11 @@ CycleReport Monitor::run_cycle() {
   std::vector<Alert> alerts;
   for (const char* state : {jobs::kFailed, jobs::kAbandoned}) {
     for (const auto& job : ledger.list(state, "", 0)) {
+      note_unsettled(job);
       alerts.push_back(alert_for(job, state,
                                  fmt::format("idemload: job {} loading {} batch {} {}: {}", job.job_id, job.table_name,
-                                             job.batch, job.state, job.error)));
+                                             job.batch, job.state == jobs::kFailed ? "failed" : "was abandoned",
+                                             job.error)));
     }
   }
   std::map<std::pair<std::string, std::string>, bool> latest_seen;
@@ -138,6 +157,16 @@ CycleReport Monitor::run_cycle() {
       targets::Scope scope = !request.scope_where.empty() ? targets::Scope::where(request.scope_where)
                              : schema->index_of(targets::kLineageColumn) ? targets::Scope::lineage(job.batch)
                                                                          : targets::Scope::all();
+      // Without lineage every batch's scope is the whole table: only the table's newest success
+      // tells what it should hold (older batches' counts were overtaken by later loads).
+      const bool whole_table = scope.kind == targets::Scope::Kind::kAll;
+      if (whole_table) {
+        bool& table_seen = latest_seen[{job.table_name, any_batch}];
+        if (table_seen) continue;
+        table_seen = true;
+      }
+      auto later = unsettled.find({job.table_name, whole_table ? any_batch : job.batch});
+      if (later != unsettled.end() && later->second > job.job_id) continue;
       int64_t count = target->count(job.table_name, scope);
       if (count != job.rows_after) {
         Alert alert = alert_for(job, "mismatch",
@@ -224,10 +253,11 @@ CycleReport Monitor::run_cycle() {
     recover.target_url = options_.target_url;
     try {
       for (auto& result : jobs::recover_all(recover)) {
-        if (result.load.ok()) {
+        if (result.ok()) {
           report.recovered.push_back(result.failed_job_id);
         } else {
-          report.errors.push_back(fmt::format("recovering {}: {}", result.failed_job_id, result.load.job.error));
+          report.errors.push_back(fmt::format("recovering {}: {}", result.failed_job_id,
+                                              result.error.empty() ? result.load.job.error : result.error));
         }
       }
     } catch (const std::exception& error) {

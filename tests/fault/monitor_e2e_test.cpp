@@ -184,7 +184,7 @@ class MonitorE2e : public ::testing::TestWithParam<std::string> {
   }
 
   nlohmann::json show_job(const std::string& job_id) {
-    auto result = run_idemload({"jobs", "show", job_id, "--target", url_, "--json"});
+    auto result = run_idemload({"jobs", "--target", url_, "show", job_id, "--json"});
     EXPECT_EQ(result.exit_code, 0) << result.err;
     return nlohmann::json::parse(result.out);
   }
@@ -216,7 +216,7 @@ TEST_P(MonitorE2e, KilledLoadIsAbandonedAlertedOnceAndRecovered) {
   auto hook = std::make_unique<HttpReceiver>();
   const int hook_port = hook->port();
   SmtpReceiver smtp;
-  const std::vector<std::string> alerts = {"--alert",       hook->url("/hooks/etl"), "--alert", "email:ops@example.org",
+  const std::vector<std::string> alerts = {"--alert",       "webhook:" + hook->url("/hooks/etl"), "--alert", "email:ops@example.org",
                                            "--smtp",        smtp.url(),              "--alert-timeout", "5s"};
   std::string source1 = write_source("batch1.csv", 1);
   std::string source2 = write_source("batch2.csv", 2);
@@ -360,7 +360,7 @@ TEST_P(MonitorE2e, RowsDeletedAfterSuccessAreACountMismatch) {
   auto loaded = load(source, "b1");
   ASSERT_EQ(loaded.exit_code, 0) << loaded.err << loaded.out;
   const std::string job_id = nlohmann::json::parse(loaded.out)["job_id"];
-  const std::vector<std::string> alerts = {"--alert", hook.url("/hook")};
+  const std::vector<std::string> alerts = {"--alert", "webhook:" + hook.url("/hook")};
   EXPECT_TRUE(monitor_once(alerts, 0)["findings"].empty());
 
   // Someone deletes rows with SQL behind idemload's back.
@@ -460,21 +460,29 @@ TEST_P(MonitorE2e, StaleHeartbeatsAndDeadProcessesAreAbandoned) {
   // On another host the pid means nothing (this one is alive here): only the heartbeat counts.
   const std::string elsewhere_old = fake("old", "etl-7.elsewhere.example", ::getpid(), 120000);
   const std::string elsewhere_fresh = fake("fresh", "etl-7.elsewhere.example", 999999, 0);
-  // Alive on this host: never abandoned, whatever its heartbeat.
+  // Alive on this host but silent for 2 minutes (hung): its pid keeps it only until the limit.
   const std::string alive_here = fake("alive", jobs::this_host(), ::getpid(), 120000);
 
   auto lenient = monitor_once({"--stale-after", "10m"}, 1);
   EXPECT_EQ(lenient["abandoned"], nlohmann::json::array({dead_here})) << lenient.dump();
+  EXPECT_EQ(ledger.find(alive_here)->state, "running");
+  EXPECT_EQ(ledger.find(elsewhere_old)->state, "running");
   auto strict = monitor_once({"--stale-after", "60s"}, 1);
-  EXPECT_EQ(strict["abandoned"], nlohmann::json::array({elsewhere_old})) << strict.dump();
+  auto abandoned = strict["abandoned"].get<std::vector<std::string>>();
+  std::sort(abandoned.begin(), abandoned.end());
+  std::vector<std::string> expected = {elsewhere_old, alive_here};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(abandoned, expected) << strict.dump();
   EXPECT_EQ(ledger.find(dead_here)->state, "abandoned");
   EXPECT_EQ(ledger.find(elsewhere_old)->state, "abandoned");
-  EXPECT_NE(ledger.find(elsewhere_old)->error.find("no heartbeat"), std::string::npos);
+  EXPECT_NE(ledger.find(elsewhere_old)->error.find("no heartbeat for 120 s"), std::string::npos)
+      << ledger.find(elsewhere_old)->error;
+  EXPECT_NE(ledger.find(dead_here)->error.find(fmt::format("process {} ", dead)), std::string::npos)
+      << ledger.find(dead_here)->error;
   EXPECT_EQ(ledger.find(elsewhere_fresh)->state, "running");
-  EXPECT_EQ(ledger.find(alive_here)->state, "running");
   auto report = monitor_once({"--stale-after", "60s"}, 1);
   EXPECT_TRUE(report["abandoned"].empty());
-  EXPECT_EQ(report["findings"].size(), 2u) << report.dump();
+  EXPECT_EQ(report["findings"].size(), 3u) << report.dump();
 }
 
 TEST_P(MonitorE2e, AutoRecoverRecoversWhatItFinds) {

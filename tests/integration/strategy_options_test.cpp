@@ -1,0 +1,219 @@
+// Strategy options and refusals on every database: schema mismatches refused before any write,
+// upsert without a key index refused, push-down anti-join equal to the client one, upsert's
+// DO UPDATE, overwrite's scopes, and a connection dropped mid-load (terminated from a second
+// connection) that fails the job and is repaired by the re-run.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "targets/target.h"
+#include "targets/url.h"
+#include "test_util.h"
+
+namespace idemload::testing {
+namespace {
+
+class StrategyOptions : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    static int counter = 0;
+    table_ = fmt::format("opt_{}_{}", ::getpid(), counter++);
+    if (GetParam() == "sqlite") url_ = "sqlite:" + dir_.file("t.sqlite");
+    if (GetParam() == "postgres") url_ = require_url("IDEMLOAD_TEST_PG_URL");
+    if (GetParam() == "mysql") url_ = require_url("IDEMLOAD_TEST_MYSQL_URL");
+    std::string staging = "ip,date,time,size,doc\n";
+    std::string seed = staging;
+    for (int row = 0; row < 300; ++row) {
+      std::string line = fmt::format("10.0.{}.a,2017-06-30,00:00:{:02},{}.0,d{}\n", row / 60, row % 60, row, row);
+      staging += line;
+      if (row % 5 == 0) seed += line;
+    }
+    write_file(dir_.path() / "staging.csv", staging);
+    write_file(dir_.path() / "seed.csv", seed);
+  }
+
+  RunResult load(const std::string& file, std::vector<std::string> extra = {}, const std::string& table = "") {
+    std::vector<std::string> args = {"load", dir_.file(file), "--target", url_, "--table", table.empty() ? table_ : table,
+                                     "--key", "ip,date,time", "--batch", "b1", "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_idemload(args);
+  }
+
+  nlohmann::json verify(const std::string& file = "staging.csv", const std::string& table = "",
+                        std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"verify", dir_.file(file), "--target", url_, "--table",
+                                     table.empty() ? table_ : table, "--key", "ip,date,time", "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto result = run_idemload(args);
+    return nlohmann::json::parse(result.out.empty() ? "{}" : result.out);
+  }
+
+  int64_t count(const std::string& table) {
+    auto target = targets::open_target(url_);
+    return target->count(table, targets::Scope::all());
+  }
+
+  TempDir dir_;
+  std::string url_;
+  std::string table_;
+};
+
+TEST_P(StrategyOptions, SchemaMismatchIsRefusedBeforeAnyWrite) {
+  ASSERT_EQ(load("seed.csv").exit_code, 0);
+  const int64_t before = count(table_);
+  write_file(dir_.path() / "wider.csv", "ip,date,time,size,doc,referrer\n10.9.9.z,2017-06-30,01:00:00,1.0,x,y\n");
+  auto wider = load("wider.csv");
+  EXPECT_EQ(wider.exit_code, 5) << wider.err << wider.out;
+  EXPECT_NE(wider.err.find("referrer"), std::string::npos) << wider.err;
+  EXPECT_NE(wider.err.find("--evolve add-columns"), std::string::npos) << wider.err;
+  EXPECT_EQ(count(table_), before);
+  write_file(dir_.path() / "retyped.csv", "ip,date,time,size,doc\n10.9.9.z,2017-06-30,01:00:00,big,x\n");
+  auto retyped = load("retyped.csv");
+  EXPECT_EQ(retyped.exit_code, 5) << retyped.err;
+  EXPECT_NE(retyped.err.find("'size' is string in the source but int64"), std::string::npos) << retyped.err;
+  EXPECT_EQ(count(table_), before);
+  auto evolved = load("wider.csv", {"--evolve", "add-columns"});
+  EXPECT_EQ(evolved.exit_code, 0) << evolved.err << evolved.out;
+  EXPECT_EQ(count(table_), before + 1);
+}
+
+TEST_P(StrategyOptions, UpsertWithoutAKeyIndexIsRefused) {
+  ASSERT_EQ(load("seed.csv").exit_code, 0);  // created without a primary key
+  const int64_t before = count(table_);
+  auto upsert = load("staging.csv", {"--strategy", "upsert"});
+  EXPECT_EQ(upsert.exit_code, 2) << upsert.err;
+  EXPECT_NE(upsert.err.find("needs a primary key or unique index on (ip, date, time)"), std::string::npos)
+      << upsert.err;
+  EXPECT_EQ(count(table_), before);
+}
+
+TEST_P(StrategyOptions, PushDownAntiJoinGivesTheSameRowsAsTheClientOne) {
+  const std::string client = table_ + "_c";
+  ASSERT_EQ(load("seed.csv", {}, client).exit_code, 0);
+  ASSERT_EQ(load("seed.csv").exit_code, 0);
+  auto pushed = load("staging.csv", {"--antijoin", "push-down"});
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.err << pushed.out;
+  auto in_client = load("staging.csv", {}, client);
+  ASSERT_EQ(in_client.exit_code, 0) << in_client.err;
+  auto a = verify("staging.csv", table_);
+  auto b = verify("staging.csv", client);
+  EXPECT_TRUE(a["ok"].get<bool>()) << a.dump();
+  EXPECT_TRUE(b["ok"].get<bool>()) << b.dump();
+  EXPECT_EQ(a["target_digest"], b["target_digest"]);
+  auto doc = nlohmann::json::parse(pushed.out);
+  EXPECT_EQ(doc["rows_inserted"].get<int64_t>(), 240);  // 300 rows, 60 already there
+}
+
+TEST_P(StrategyOptions, UpsertUpdateReplacesValuesAndDoNothingKeepsThem) {
+  // The table holds the seed rows with other values under the same keys.
+  std::string changed = "ip,date,time,size,doc\n";
+  for (int row = 0; row < 300; row += 5) {
+    changed += fmt::format("10.0.{}.a,2017-06-30,00:00:{:02},999.0,old\n", row / 60, row % 60);
+  }
+  write_file(dir_.path() / "old.csv", changed);
+  const std::string keep = table_ + "_k";
+  ASSERT_EQ(load("old.csv", {"--primary-key"}).exit_code, 0);
+  ASSERT_EQ(load("old.csv", {"--primary-key"}, keep).exit_code, 0);
+  auto update = load("staging.csv", {"--strategy", "upsert", "--on-conflict", "update"});
+  ASSERT_EQ(update.exit_code, 0) << update.err << update.out;
+  auto doc = nlohmann::json::parse(update.out);
+  EXPECT_EQ(doc["rows_inserted"].get<int64_t>(), 240);
+  EXPECT_EQ(doc["rows_updated"].get<int64_t>(), 60);
+  EXPECT_TRUE(verify()["ok"].get<bool>());
+  auto nothing = load("staging.csv", {"--strategy", "upsert"}, keep);
+  ASSERT_EQ(nothing.exit_code, 0) << nothing.err << nothing.out;
+  auto kept = verify("staging.csv", keep);
+  EXPECT_EQ(kept["different"].get<int64_t>(), 60) << kept.dump();  // DO NOTHING keeps the old values
+  EXPECT_EQ(kept["missing"].get<int64_t>(), 0);
+}
+
+TEST_P(StrategyOptions, OverwriteReplacesOnlyItsScope) {
+  ASSERT_EQ(load("seed.csv").exit_code, 0);
+  // Another batch in the same table must not change.
+  auto other = run_idemload({"load", dir_.file("seed.csv"), "--target", url_, "--table", table_, "--key",
+                             "ip,date,time", "--batch", "b2", "--quiet"});
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  auto before_b2 = verify("seed.csv", table_, {"--batch", "b2"});
+  auto overwrite = load("staging.csv", {"--strategy", "overwrite"});
+  ASSERT_EQ(overwrite.exit_code, 0) << overwrite.err << overwrite.out;
+  auto doc = nlohmann::json::parse(overwrite.out);
+  EXPECT_EQ(doc["rows_deleted"].get<int64_t>(), 60);
+  EXPECT_EQ(doc["rows_inserted"].get<int64_t>(), 300);
+  EXPECT_TRUE(verify("staging.csv", table_, {"--batch", "b1"})["ok"].get<bool>());
+  auto after_b2 = verify("seed.csv", table_, {"--batch", "b2"});
+  EXPECT_TRUE(after_b2["ok"].get<bool>());
+  EXPECT_EQ(before_b2["target_digest"], after_b2["target_digest"]);
+}
+
+TEST_P(StrategyOptions, OverwriteWithScopeAllSwapsTheWholeTable) {
+  auto seeded = load("seed.csv", {"--scope", "all"});
+  ASSERT_EQ(seeded.exit_code, 0) << seeded.err << seeded.out;
+  auto overwrite = load("staging.csv", {"--strategy", "overwrite", "--scope", "all"});
+  ASSERT_EQ(overwrite.exit_code, 0) << overwrite.err << overwrite.out;
+  auto check = verify();
+  EXPECT_TRUE(check["ok"].get<bool>()) << check.dump();
+  EXPECT_EQ(check["target_rows"].get<int64_t>(), 300);
+  auto target = targets::open_target(url_);
+  EXPECT_FALSE(target->table_schema(table_ + "__idemload_new").has_value()) << "the staging table was left behind";
+}
+
+// Only the servers: an embedded database has no connection to drop.
+using DroppedConnection = StrategyOptions;
+
+TEST_P(DroppedConnection, FailsTheJobAndTheRerunRepairsIt) {
+  // A database of its own, so that terminating its connections touches no other test.
+  auto admin = targets::open_target(url_);
+  auto parsed = targets::parse_url(url_);
+  std::string db = fmt::format("idemload_drop_{}", ::getpid());
+  admin->execute("DROP DATABASE IF EXISTS " + db);
+  admin->execute("CREATE DATABASE " + db);
+  std::string url = fmt::format("{}://{}@{}:{}/{}", parsed.scheme, parsed.user, parsed.host, parsed.port, db);
+  std::string big = "ip,date,time,size,doc\n";
+  for (int row = 0; row < 40000; ++row) {
+    big += fmt::format("10.{}.{}.a,2017-06-30,{:02}:{:02}:{:02},{}.0,d\n", row / 3600, row % 7, (row / 3600) % 24,
+                       (row / 60) % 60, row % 60, row);
+  }
+  write_file(dir_.path() / "big.csv", big);
+  auto loader = std::async(std::launch::async, [&] {
+    return run_idemload({"load", dir_.file("big.csv"), "--target", url, "--table", "dropped", "--key", "ip,date,time",
+                         "--batch", "b1", "--chunk-rows", "2000", "--json"},
+                        {{"IDEMLOAD_FAILPOINTS", "after_rows_read=sleep:400@1+"}});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(900));
+  if (GetParam() == "postgres") {
+    admin->query(fmt::format("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}'", db));
+  } else {
+    for (const auto& row : admin->query(fmt::format(
+             "SELECT id FROM information_schema.processlist WHERE db = '{}' AND id <> CONNECTION_ID()", db))) {
+      try {
+        admin->execute("KILL " + row.at(0).value_or("0"));
+      } catch (const std::exception&) {
+        // already gone
+      }
+    }
+  }
+  auto failed = loader.get();
+  EXPECT_EQ(failed.exit_code, 1) << failed.err << failed.out;
+  auto doc = nlohmann::json::parse(failed.out);
+  EXPECT_EQ(doc["state"], "failed") << failed.out;
+  auto rerun = run_idemload({"load", dir_.file("big.csv"), "--target", url, "--table", "dropped", "--key",
+                             "ip,date,time", "--batch", "b1", "--json"});
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err << rerun.out;
+  auto check = run_idemload({"verify", dir_.file("big.csv"), "--target", url, "--table", "dropped", "--key",
+                             "ip,date,time", "--batch", "b1", "--json"});
+  EXPECT_EQ(check.exit_code, 0) << check.out;
+  admin->execute("DROP DATABASE " + db);
+}
+
+std::string param_name(const ::testing::TestParamInfo<std::string>& param) { return param.param; }
+INSTANTIATE_TEST_SUITE_P(AllTargets, StrategyOptions, ::testing::Values("sqlite", "postgres", "mysql"), param_name);
+INSTANTIATE_TEST_SUITE_P(Servers, DroppedConnection, ::testing::Values("postgres", "mysql"), param_name);
+
+}  // namespace
+}  // namespace idemload::testing

@@ -230,7 +230,9 @@ verdict() { awk "BEGIN{ print ($1 $2 $3) ? \"met\" : \"NOT met\" }"; }
 row() {  # NAME LABEL ROWS
   local s=${SECONDS_OF[$1]:-} m=${RSS_OF[$1]:-0}
   [ -n "$s" ] || return 0
-  printf "| %-52s | %8.2f | %12s | %8s |\n" "$2" "$s" "$(rate "$3" "$s")" "$(mb "$m")"
+  local r="-"
+  [ "$3" = "-" ] || r=$(rate "$3" "$s")
+  printf "| %-52s | %8.2f | %12s | %8s |\n" "$2" "$s" "$r" "$(mb "$m")"
 }
 {
   echo
@@ -241,7 +243,7 @@ row() {  # NAME LABEL ROWS
   echo "|------------------------------------------------------|---------:|-------------:|---------:|"
   row sqlite_antijoin "SQLite: idemload antijoin" "$ROWS"
   row sqlite_insert_or_ignore "SQLite: .import + INSERT OR IGNORE all rows (PK)" "$ROWS"
-  row sqlite_rerun "SQLite: re-run of the completed job" "$ROWS"
+  row sqlite_rerun "SQLite: re-run of the completed job" -
   row sqlite_recover "SQLite: recover a job killed at 80%" "$ROWS"
   row pg_antijoin "PostgreSQL: idemload antijoin" "$ROWS"
   row pg_not_exists "PostgreSQL: COPY temp + INSERT ... WHERE NOT EXISTS" "$ROWS"

@@ -18,7 +18,7 @@ endfunction()
 # idemload_test_suite(NAME LABEL SOURCES...): one gtest executable whose tests carry LABEL.
 function(idemload_test_suite name label)
   add_executable(${name} ${ARGN})
-  target_link_libraries(${name} PRIVATE idemload_eval GTest::gtest GTest::gtest_main nlohmann_json::nlohmann_json)
+  target_link_libraries(${name} PRIVATE idemload_test_support idemload_eval GTest::gtest GTest::gtest_main nlohmann_json::nlohmann_json)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   target_compile_definitions(${name} PRIVATE
     IDEMLOAD_SOURCE_DIR="${PROJECT_SOURCE_DIR}"

@@ -35,7 +35,8 @@ ReceivedRequest parse_head(const std::string& head) {
     size_t colon = line.find(':');
     if (colon != std::string::npos) {
       std::string name = line.substr(0, colon);
-      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
       size_t value = line.find_first_not_of(' ', colon + 1);
       request.headers[name] = value == std::string::npos ? "" : line.substr(value);
     }
@@ -135,8 +136,9 @@ void HttpReceiver::handle(int connection) {
     return;
   }
   std::string body = status == 200 ? "ok" : "scripted failure";
-  std::string response = "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: " +
-                         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  std::string response = "HTTP/1.1 " + std::to_string(status) +
+                         " X\r\nContent-Length: " + std::to_string(body.size()) +
+                         "\r\nConnection: close\r\n\r\n" + body;
   ::send(connection, response.data(), response.size(), MSG_NOSIGNAL);
 }
 
@@ -164,7 +166,8 @@ SmtpReceiver::SmtpReceiver(std::vector<std::string> flags) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_addopen(&actions, 2, err_file().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_file().c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
   int rc = ::posix_spawnp(&pid_, "node", &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   ::close(out_pipe[1]);
@@ -186,8 +189,8 @@ SmtpReceiver::SmtpReceiver(std::vector<std::string> flags) {
   ::close(out_pipe[0]);
   if (output.rfind("ready ", 0) != 0) {
     stop();
-    throw std::runtime_error("smtp_receiver.js did not start (run scripts/test-node-deps.sh?): " + output +
-                             read_file(err_file()));
+    throw std::runtime_error("smtp_receiver.js did not start (run scripts/test-node-deps.sh?): " +
+                             output + read_file(err_file()));
   }
   port_ = std::stoi(output.substr(6));
 }

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -70,7 +71,7 @@ int run_demo(const DemoFlags& flags, const Globals& globals) {
   const std::string batch = "2017-06-30";
   nlohmann::json report;
   auto say = [&](const std::string& text) {
-    if (!globals.json) std::cout << text << "\n";
+    if (!globals.json && !globals.quiet) std::cout << text << "\n";
   };
 
   say("idemload demo — the \"Job Failure\" lesson on an embedded SQLite database");
@@ -118,8 +119,10 @@ int run_demo(const DemoFlags& flags, const Globals& globals) {
   report["production_sample_rows"] = production_rows;
 
   // 4. A load that dies part-way: a real SIGKILL from the after_chunk_commit failpoint.
-  std::vector<std::string> load_args = {"load",  staging, "--target", url,         "--table",      table,
-                                        "--key", "ip,date,time", "--batch", batch, "--chunk-rows", "20000",
+  // About ten chunks, so that the kill after chunk N leaves a real partial load.
+  const int64_t chunk_rows = std::max<int64_t>(1000, flags.rows / 10);
+  std::vector<std::string> load_args = {"load",  staging,        "--target", url,   "--table",      table,
+                                        "--key", "ip,date,time", "--batch",  batch, "--chunk-rows", std::to_string(chunk_rows),
                                         "--quiet"};
   int signal = 0;
   run_killed_load(load_args, fmt::format("after_chunk_commit=kill@{}", flags.kill_after_chunk), signal);
@@ -143,7 +146,7 @@ int run_demo(const DemoFlags& flags, const Globals& globals) {
   request.key = key;
   request.batch = batch;
   request.strategy = "antijoin";
-  request.chunk_rows = 20000;
+  request.chunk_rows = static_cast<size_t>(chunk_rows);
   request.parent_job_id = killed_job;
   auto recovered = jobs::run_load(request);
   say(fmt::format("5. recovery job {} ({}): anti-join found {} rows already there, inserted the {} missing ones",
@@ -178,7 +181,8 @@ const Registration kRegistration(5, [](CLI::App& app, Globals& globals, int& exi
   cmd->add_option("--rows", flags->rows, "Staging rows to generate (default 200000)");
   cmd->add_option("--seed", flags->seed, "Seed for the data and the 20% sample (default 42)");
   cmd->add_option("--kill-after-chunk", flags->kill_after_chunk, "Kill the load after this many chunks (default 3)");
-  cmd->add_flag("--json", globals.json, "Print a JSON report");
+  cmd->add_flag("--json", globals.json, "Print a JSON report instead of the story");
+  cmd->add_flag("--quiet,-q", globals.quiet, "Print nothing (exit code only)");
   cmd->callback([flags, &globals, &exit_code] { exit_code = run_demo(*flags, globals); });
 });
 

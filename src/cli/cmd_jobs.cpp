@@ -48,6 +48,7 @@ nlohmann::json job_json(const jobs::JobRow& job) {
 }
 
 std::unique_ptr<targets::Target> open_ledger(const std::string& url, std::unique_ptr<jobs::Ledger>& ledger) {
+  if (url.empty()) throw Error::InvalidInput("no target given (--target URL, or IDEMLOAD_TARGET)");
   auto target = targets::open_target(url);
   ledger = std::make_unique<jobs::Ledger>(*target);
   return target;
@@ -110,12 +111,14 @@ int show_job(const JobsFlags& flags, const Globals& globals) {
 const Registration kRegistration(20, [](CLI::App& app, Globals& globals, int& exit_code) {
   auto flags = std::make_shared<JobsFlags>();
   auto* cmd = app.add_subcommand("jobs", "List the jobs recorded in the target's ledger (newest first)");
-  add_target_option(*cmd, flags->target);
+  add_target_option(*cmd, flags->target)->required(false);  // checked when used: `show` may carry it
   cmd->add_option("--state", flags->state, "Only jobs in this state (running, succeeded, failed, abandoned, recovered)");
   cmd->add_option("--table", flags->table, "Only jobs of this table");
   cmd->add_option("--limit", flags->limit, "At most this many jobs (default 50)");
   cmd->add_flag("--json", globals.json, "Print JSON");
   auto* show = cmd->add_subcommand("show", "Show one job in full, with its recovery chain");
+  // --target may come before or after `show`.
+  show->add_option("--target,-t", flags->target, "Target database (as for `jobs`)")->envname("IDEMLOAD_TARGET");
   show->add_option("job_id", flags->job_id, "Job ID (or a unique prefix)")->required();
   show->add_flag("--json", globals.json, "Print JSON");
   show->callback([flags, &globals, &exit_code] { exit_code = show_job(*flags, globals); });

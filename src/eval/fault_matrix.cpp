@@ -76,7 +76,7 @@ std::string slurp(const std::string& path) {
 // to files in `dir`, and, when file_size_limit >= 0, RLIMIT_FSIZE (SIGXFSZ ignored, so a write
 // past the limit fails with EFBIG as on a full disk).
 Child spawn(const std::string& binary, const std::vector<std::string>& args, const std::string& failpoints,
-            const std::string& dir, int64_t file_size_limit = -1) {
+            const std::string& dir, int64_t file_size_limit = -1, const std::string& pg_app_name = "") {
   static std::atomic<int> counter{0};
   Child child;
   const int number = counter++;
@@ -104,6 +104,8 @@ Child spawn(const std::string& binary, const std::vector<std::string>& args, con
     } else {
       ::setenv("IDEMLOAD_FAILPOINTS", failpoints.c_str(), 1);
     }
+    // libpq names the child's sessions, so that the evaluator can find exactly them.
+    if (!pg_app_name.empty()) ::setenv("PGAPPNAME", pg_app_name.c_str(), 1);
     if (file_size_limit >= 0) {
       ::signal(SIGXFSZ, SIG_IGN);
       rlimit limit{static_cast<rlim_t>(file_size_limit), static_cast<rlim_t>(file_size_limit)};
@@ -471,25 +473,29 @@ class Cell {
     return false;
   }
 
+  std::string app_name() const { return "idemload-evaluate-" + table_; }
+
   // Kills the child's database sessions from a second connection (PostgreSQL, MariaDB).
   int64_t kill_sessions(const Child& child) {
     auto admin = targets::open_target(url_);
     int64_t killed = 0;
     if (admin->dialect() == targets::DialectKind::kPostgres) {
       auto rows = admin->query(
-          "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND usename = current_user "
-          "AND pid <> pg_backend_pid() AND backend_start >= to_timestamp(?::double precision / 1000)",
-          {child.started_epoch_ms - 50});
+          "SELECT pid FROM pg_stat_activity WHERE application_name = ? AND pid <> pg_backend_pid()", {app_name()});
       for (const auto& row : rows) {
         if (!row[0]) continue;
         admin->query("SELECT pg_terminate_backend(" + *row[0] + ")");
         ++killed;
       }
     } else {
+      // MariaDB has no application name from the environment: the sessions of this database
+      // and user that are not the evaluator's and were busy since the child started.
+      const auto own = target_->query("SELECT CONNECTION_ID()");
+      const int64_t own_id = own.empty() || !own[0][0] ? -1 : std::stoll(*own[0][0]);
       auto rows = admin->query(
           "SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND DB = DATABASE() "
-          "AND USER = SUBSTRING_INDEX(CURRENT_USER(), '@', 1) AND TIME <= ?",
-          {static_cast<int64_t>(std::chrono::duration<double>(std::chrono::steady_clock::now() - child.started).count()) + 1});
+          "AND USER = SUBSTRING_INDEX(CURRENT_USER(), '@', 1) AND ID <> ? AND TIME <= ?",
+          {own_id, static_cast<int64_t>(std::chrono::duration<double>(std::chrono::steady_clock::now() - child.started).count()) + 1});
       for (const auto& row : rows) {
         if (!row[0]) continue;
         try {
@@ -586,7 +592,7 @@ class Cell {
     } else if (fault == "schema_changed" || fault == "connection_killed") {
       const int64_t sleep_ms = draw(600, 1000);
       failpoints = fmt::format("after_rows_read=sleep:{}@1", sleep_ms);
-      Child child = spawn(options_.binary, load_args(extra), failpoints, dir_);
+      Child child = spawn(options_.binary, load_args(extra), failpoints, dir_, -1, app_name());
       const bool running = wait_for_running_job(child);
       bool acted_while_running = false;
       if (running) {

@@ -8,7 +8,8 @@
 
 namespace idemload::jobs {
 
-Heartbeat::Heartbeat(std::unique_ptr<targets::Target> connection, std::string job_id, int64_t interval_ms)
+Heartbeat::Heartbeat(std::unique_ptr<targets::Target> connection, std::string job_id,
+                     int64_t interval_ms)
     : connection_(std::move(connection)), job_id_(std::move(job_id)), interval_ms_(interval_ms) {
   thread_ = std::thread([this] { loop(); });
 }
@@ -42,7 +43,8 @@ void Heartbeat::loop() {
       // Reported in the job's summary and on stderr; a missed beat only makes the job look
       // stale sooner, it never corrupts data.
       failures_.fetch_add(1);
-      std::fprintf(stderr, "idemload: warning: heartbeat for job %s not written: %s\n", job_id_.c_str(), error.what());
+      std::fprintf(stderr, "idemload: warning: heartbeat for job %s not written: %s\n",
+                   job_id_.c_str(), error.what());
       lock.lock();
       last_error_ = error.what();
       continue;

@@ -7,9 +7,9 @@
 #include <chrono>
 #include <thread>
 
+#include "../tests/test_util.h"  // tests/ is not on the unit tests' include path
 #include "core/uuid.h"
 #include "jobs/ledger.h"
-#include "../tests/test_util.h"  // tests/ is not on the unit tests' include path
 
 namespace idemload::jobs {
 namespace {

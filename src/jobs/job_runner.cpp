@@ -91,7 +91,10 @@ void check_schema(targets::Target& target, const LoadRequest& request, const Sch
 
 std::vector<std::string> resolve_sources(const LoadRequest& request) {
   if (request.sources.empty()) throw Error::InvalidInput("no source files given");
-  return formats::expand_sources(request.sources);
+  // Absolute paths: the ledger row is read later by `recover` or a monitor running elsewhere.
+  std::vector<std::string> paths = formats::expand_sources(request.sources);
+  for (auto& path : paths) path = std::filesystem::absolute(path).lexically_normal().string();
+  return paths;
 }
 
 JobResult run_load(const LoadRequest& input, const ProgressCallback& progress) {
@@ -249,9 +252,7 @@ JobResult run_load(const LoadRequest& input, const ProgressCallback& progress) {
       job.state = kSucceeded;
       job.finished_at = now_ms();
       ledger.finish(job);
-      if (ledger.mark_recovered(request.table, request.batch, job.job_id, job.finished_at) > 0) {
-        result.recovered_jobs = 1;
-      }
+      result.recovered_jobs = ledger.mark_recovered(request.table, request.batch, job.job_id);
       return true;
     };
 
@@ -284,9 +285,7 @@ JobResult run_load(const LoadRequest& input, const ProgressCallback& progress) {
       job.finished_at = now_ms();
       heartbeat->stop();
       ledger.finish(job);
-      if (!mismatch && ledger.mark_recovered(request.table, request.batch, job.job_id, job.finished_at) > 0) {
-        result.recovered_jobs = 1;
-      }
+      if (!mismatch) result.recovered_jobs = ledger.mark_recovered(request.table, request.batch, job.job_id);
     }
   } catch (const std::exception& error) {
     target->rollback();

@@ -174,9 +174,7 @@ bool Ledger::mark_abandoned(const std::string& job_id, const std::string& reason
                          {std::string(kAbandoned), reason, now, job_id, std::string(kRunning)}) > 0;
 }
 
-int64_t Ledger::mark_recovered(const std::string& table, const std::string& batch, const std::string& by_job,
-                               int64_t now) {
-  (void)now;
+int64_t Ledger::mark_recovered(const std::string& table, const std::string& batch, const std::string& by_job) {
   return target_.execute(
       "UPDATE idemload_jobs SET state = ?, recovered_by = ? WHERE table_name = ? AND batch = ? AND state IN (?, ?)",
       {std::string(kRecovered), by_job, table, batch, std::string(kFailed), std::string(kAbandoned)});

@@ -72,7 +72,7 @@ class Ledger {
   // running -> abandoned (only if still running); returns whether it changed.
   bool mark_abandoned(const std::string& job_id, const std::string& reason, int64_t now);
   // failed/abandoned jobs of (table, batch) -> recovered by `by_job`; returns how many.
-  int64_t mark_recovered(const std::string& table, const std::string& batch, const std::string& by_job, int64_t now);
+  int64_t mark_recovered(const std::string& table, const std::string& batch, const std::string& by_job);
 
  private:
   JobRow row_from(const targets::ResultRow& row);

@@ -46,7 +46,8 @@ LoadRequest LoadRequest::from_json(const nlohmann::json& json) {
     request.max_rejects = json.value("max_rejects", static_cast<int64_t>(-1));
     request.reject_file = json.value("reject_file", "");
     request.ignore_corrupt_files = json.value("ignore_corrupt_files", false);
-    for (const auto& [column, type] : json.value("column_types", nlohmann::json::object()).items()) {
+    const nlohmann::json types = json.value("column_types", nlohmann::json::object());
+    for (const auto& [column, type] : types.items()) {
       auto parsed = parse_type(type.get<std::string>());
       if (parsed) request.column_types[column] = *parsed;
     }

@@ -13,9 +13,11 @@ RecoverResult recover_job(const std::string& job_id, const RecoverOptions& optio
   Ledger ledger(*target);
   std::optional<JobRow> job;
   if (ledger.tables_exist()) job = ledger.find(job_id);
-  if (!job) throw Error::InvalidInput(fmt::format("no job {} in {}", job_id, target->display_url()));
+  if (!job)
+    throw Error::InvalidInput(fmt::format("no job {} in {}", job_id, target->display_url()));
   if (job->state == kSucceeded || job->state == kRecovered) {
-    throw Error::InvalidInput(fmt::format("job {} is {}: nothing to recover", job->job_id, job->state));
+    throw Error::InvalidInput(
+        fmt::format("job {} is {}: nothing to recover", job->job_id, job->state));
   }
   LoadRequest request = LoadRequest::from_json(nlohmann::json::parse(job->request, nullptr, false));
   request.target_url = options.target_url;
@@ -23,15 +25,21 @@ RecoverResult recover_job(const std::string& job_id, const RecoverOptions& optio
   request.parent_job_id = job->job_id;
   request.lock_timeout_ms = options.lock_timeout_ms;
   // The failed job's files, expanded then: a glob may match more files now.
-  request.sources = nlohmann::json::parse(job->source, nullptr, false).get<std::vector<std::string>>();
+  auto sources = nlohmann::json::parse(job->source, nullptr, false);
+  if (!sources.is_array() || sources.empty() || !sources[0].is_string()) {
+    throw Error::InvalidInput(
+        fmt::format("job {} records no source files: it cannot be re-run", job->job_id));
+  }
+  request.sources = sources.get<std::vector<std::string>>();
   if (!options.allow_changed_source) {
     auto paths = resolve_sources(request);
     std::string now = formats::fingerprint(paths);
     if (now != job->fingerprint) {
-      throw Error::InvalidInput(fmt::format(
-          "the source files of job {} changed since it ran ({}): recovering would load different data; "
-          "--allow-changed-source to recover anyway",
-          job->job_id, fmt::join(paths, ", ")));
+      throw Error::InvalidInput(
+          fmt::format("the source files of job {} changed since it ran ({}): recovering would load "
+                      "different data; "
+                      "--allow-changed-source to recover anyway",
+                      job->job_id, fmt::join(paths, ", ")));
     }
   }
   // The new job releases nothing we hold: close our connection before it takes the lock.
@@ -59,7 +67,7 @@ std::vector<RecoverResult> recover_all(const RecoverOptions& options) {
   for (const auto& [table_batch, job_id] : newest) {
     try {
       out.push_back(recover_job(job_id, options));
-    } catch (const Error& error) {
+    } catch (const std::exception& error) {
       RecoverResult failed;
       failed.failed_job_id = job_id;
       failed.error = error.what();

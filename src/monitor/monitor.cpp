@@ -1,11 +1,11 @@
 #include "monitor/monitor.h"
 
+#include <fmt/format.h>
 #include <signal.h>
 
 #include <cerrno>
+#include <chrono>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "core/error.h"
 #include "core/key_hash.h"
@@ -20,6 +20,10 @@
 namespace idemload::monitor {
 
 namespace {
+
+// How long a monitor waits for another one to finish announcing (its deliveries may each take
+// up to the channel timeout × retries).
+constexpr int64_t kAlertLockTimeoutMs = 300000;
 
 int64_t parse_duration(const std::string& text) {
   std::string number = text;
@@ -57,10 +61,12 @@ Expectation Expectation::parse(const std::string& text) {
   auto parts = split_list(text, ' ');
   Expectation out;
   if (parts.size() != 3 && parts.size() != 5) {
-    throw Error::InvalidInput(fmt::format("--expect '{}': expected \"TABLE every DURATION [by HH:MM]\"", text));
+    throw Error::InvalidInput(
+        fmt::format("--expect '{}': expected \"TABLE every DURATION [by HH:MM]\"", text));
   }
   if (parts[1] != "every" || (parts.size() == 5 && parts[3] != "by")) {
-    throw Error::InvalidInput(fmt::format("--expect '{}': expected \"TABLE every DURATION [by HH:MM]\"", text));
+    throw Error::InvalidInput(
+        fmt::format("--expect '{}': expected \"TABLE every DURATION [by HH:MM]\"", text));
   }
   out.table = parts[0];
   try {
@@ -70,7 +76,8 @@ Expectation Expectation::parse(const std::string& text) {
   }
   if (parts.size() == 5) {
     auto time = parse_time(parts[4].size() == 5 ? parts[4] + ":00" : parts[4]);
-    if (!time) throw Error::InvalidInput(fmt::format("--expect '{}': bad time of day '{}'", text, parts[4]));
+    if (!time)
+      throw Error::InvalidInput(fmt::format("--expect '{}': bad time of day '{}'", text, parts[4]));
     out.by_ms_of_day = *time / 1000;
   }
   return out;
@@ -86,7 +93,8 @@ Monitor::Monitor(MonitorOptions options) : options_(std::move(options)) {
     channels_.push_back(make_channel(spec, options_.channel_options));
     // The channel's name in idemload_alerts: stable across restarts (a hash of the spec tells
     // two webhooks on one host apart) and free of secrets (describe() redacts them).
-    channel_names_.push_back(fmt::format("{} #{:08x}", channels_.back()->describe(), hash_bytes(spec) & 0xFFFFFFFF));
+    channel_names_.push_back(
+        fmt::format("{} #{:08x}", channels_.back()->describe(), hash_bytes(spec) & 0xFFFFFFFF));
   }
 }
 
@@ -131,10 +139,11 @@ CycleReport Monitor::run_cycle() {
   for (const char* state : {jobs::kFailed, jobs::kAbandoned}) {
     for (const auto& job : ledger.list(state, "", 0)) {
       note_unsettled(job);
-      alerts.push_back(alert_for(job, state,
-                                 fmt::format("idemload: job {} loading {} batch {} {}: {}", job.job_id, job.table_name,
-                                             job.batch, job.state == jobs::kFailed ? "failed" : "was abandoned",
-                                             job.error)));
+      alerts.push_back(alert_for(
+          job, state,
+          fmt::format("idemload: job {} loading {} batch {} {}: {}", job.job_id, job.table_name,
+                      job.batch, job.state == jobs::kFailed ? "failed" : "was abandoned",
+                      job.error)));
     }
   }
   std::map<std::pair<std::string, std::string>, bool> latest_seen;
@@ -142,21 +151,24 @@ CycleReport Monitor::run_cycle() {
   for (const auto& job : ledger.list(jobs::kSucceeded, "", 0)) {  // newest first
     last_success[job.table_name] = std::max(last_success[job.table_name], job.finished_at);
     if (auto mismatch = jobs::reconcile(job, job.strategy != "append")) {
-      alerts.push_back(alert_for(job, "mismatch",
-                                 fmt::format("idemload: job {} ({} batch {}) succeeded but its counts do not add up: {}",
-                                             job.job_id, job.table_name, job.batch, *mismatch)));
+      alerts.push_back(alert_for(
+          job, "mismatch",
+          fmt::format("idemload: job {} ({} batch {}) succeeded but its counts do not add up: {}",
+                      job.job_id, job.table_name, job.batch, *mismatch)));
       continue;
     }
     // The newest success of each batch: does the table still hold what it recorded?
     if (!options_.check_tables || latest_seen[{job.table_name, job.batch}]) continue;
     latest_seen[{job.table_name, job.batch}] = true;
     try {
-      auto request = jobs::LoadRequest::from_json(nlohmann::json::parse(job.request, nullptr, false));
+      auto request =
+          jobs::LoadRequest::from_json(nlohmann::json::parse(job.request, nullptr, false));
       auto schema = target->table_schema(job.table_name);
       if (!schema) continue;
-      targets::Scope scope = !request.scope_where.empty() ? targets::Scope::where(request.scope_where)
-                             : schema->index_of(targets::kLineageColumn) ? targets::Scope::lineage(job.batch)
-                                                                         : targets::Scope::all();
+      targets::Scope scope =
+          !request.scope_where.empty()                ? targets::Scope::where(request.scope_where)
+          : schema->index_of(targets::kLineageColumn) ? targets::Scope::lineage(job.batch)
+                                                      : targets::Scope::all();
       // Without lineage every batch's scope is the whole table: only the table's newest success
       // tells what it should hold (older batches' counts were overtaken by later loads).
       const bool whole_table = scope.kind == targets::Scope::Kind::kAll;
@@ -169,10 +181,11 @@ CycleReport Monitor::run_cycle() {
       if (later != unsettled.end() && later->second > job.job_id) continue;
       int64_t count = target->count(job.table_name, scope);
       if (count != job.rows_after) {
-        Alert alert = alert_for(job, "mismatch",
-                                fmt::format("idemload: table {} batch {} holds {} rows, but job {} left {} when it "
-                                            "succeeded: rows were changed outside idemload",
-                                            job.table_name, job.batch, count, job.job_id, job.rows_after));
+        Alert alert = alert_for(
+            job, "mismatch",
+            fmt::format("idemload: table {} batch {} holds {} rows, but job {} left {} when it "
+                        "succeeded: rows were changed outside idemload",
+                        job.table_name, job.batch, count, job.job_id, job.rows_after));
         alert.key = fmt::format("{}:tampered:{}", job.job_id, count);
         alerts.push_back(alert);
       }
@@ -195,56 +208,78 @@ CycleReport Monitor::run_cycle() {
       alert.table = expectation.table;
       alert.key = fmt::format("missing:{}:{}", expectation.table, last);
       alert.occurred_at_ms = now;
-      alert.text = last == 0 ? fmt::format("idemload: table {} has never been loaded successfully", expectation.table)
-                             : fmt::format("idemload: table {} has had no successful load since {}", expectation.table,
-                                           format_time_ms(last));
+      alert.text = last == 0 ? fmt::format("idemload: table {} has never been loaded successfully",
+                                           expectation.table)
+                             : fmt::format("idemload: table {} has had no successful load since {}",
+                                           expectation.table, format_time_ms(last));
       alerts.push_back(alert);
     }
   }
 
   // 3. Announce each once per channel; a failed delivery stays pending for the next cycle.
+  // Monitors that overlap (a cron run outlasting its period, two hosts) take turns: the lock
+  // makes "not delivered yet? deliver, record" one step, so no alert goes out twice. One that
+  // cannot get its turn leaves everything pending for its next cycle.
+  std::unique_ptr<targets::Lock> turn;
+  try {
+    turn = target->lock("idemload:monitor:alerts", std::chrono::milliseconds(kAlertLockTimeoutMs));
+  } catch (const Error& error) {
+    report.errors.push_back(fmt::format("alerts not sent in this cycle: {}", error.what()));
+  }
   for (const auto& alert : alerts) {
     Finding finding;
     finding.alert = alert;
+    if (!turn) {
+      report.findings.push_back(std::move(finding));
+      continue;
+    }
     for (size_t idx = 0; idx < channels_.size(); ++idx) {
       const std::string& channel = channel_names_[idx];
-      auto rows = target->query("SELECT delivered_at, attempts FROM idemload_alerts WHERE alert_key = ? AND channel = ?",
-                                {alert.key, channel});
+      auto rows = target->query(
+          "SELECT delivered_at, attempts FROM idemload_alerts WHERE alert_key = ? AND channel = ?",
+          {alert.key, channel});
       if (!rows.empty() && rows[0][0]) continue;  // delivered in an earlier cycle
       if (rows.empty()) {
         finding.is_new = true;
         target->execute(
-            "INSERT INTO idemload_alerts (alert_key, channel, job_id, kind, first_seen_at, attempts, payload) "
+            "INSERT INTO idemload_alerts (alert_key, channel, job_id, kind, first_seen_at, "
+            "attempts, payload) "
             "VALUES (?, ?, ?, ?, ?, 0, ?)",
             {alert.key, channel, alert.job_id, alert.kind, now, alert.to_json().dump()});
       }
       try {
         channels_[idx]->deliver(alert);
         target->execute(
-            "UPDATE idemload_alerts SET delivered_at = ?, attempts = attempts + 1, last_error = NULL "
+            "UPDATE idemload_alerts SET delivered_at = ?, attempts = attempts + 1, last_error = "
+            "NULL "
             "WHERE alert_key = ? AND channel = ?",
             {now_ms(), alert.key, channel});
         finding.delivered_to.push_back(channel);
         ++report.alerts_delivered;
       } catch (const std::exception& error) {
         target->execute(
-            "UPDATE idemload_alerts SET attempts = attempts + 1, last_error = ? WHERE alert_key = ? AND channel = ?",
+            "UPDATE idemload_alerts SET attempts = attempts + 1, last_error = ? WHERE alert_key = "
+            "? AND channel = ?",
             {std::string(error.what()), alert.key, channel});
         finding.failed_to.push_back(channel + ": " + error.what());
         ++report.alerts_failed;
       }
     }
     if (channels_.empty()) {
-      auto rows = target->query("SELECT 1 FROM idemload_alerts WHERE alert_key = ? AND channel = ?", {alert.key, "-"});
+      auto rows = target->query("SELECT 1 FROM idemload_alerts WHERE alert_key = ? AND channel = ?",
+                                {alert.key, "-"});
       if (rows.empty()) {
         finding.is_new = true;
-        target->execute("INSERT INTO idemload_alerts (alert_key, channel, job_id, kind, first_seen_at, attempts, payload) "
-                        "VALUES (?, '-', ?, ?, ?, 0, ?)",
-                        {alert.key, alert.job_id, alert.kind, now, alert.to_json().dump()});
+        target->execute(
+            "INSERT INTO idemload_alerts (alert_key, channel, job_id, kind, first_seen_at, "
+            "attempts, payload) "
+            "VALUES (?, '-', ?, ?, ?, 0, ?)",
+            {alert.key, alert.job_id, alert.kind, now, alert.to_json().dump()});
       }
     }
     report.findings.push_back(std::move(finding));
   }
+  turn.reset();
 
   // 4. Recover what failed or died (one recovery per table and batch).
   if (options_.auto_recover) {
@@ -256,8 +291,9 @@ CycleReport Monitor::run_cycle() {
         if (result.ok()) {
           report.recovered.push_back(result.failed_job_id);
         } else {
-          report.errors.push_back(fmt::format("recovering {}: {}", result.failed_job_id,
-                                              result.error.empty() ? result.load.job.error : result.error));
+          report.errors.push_back(
+              fmt::format("recovering {}: {}", result.failed_job_id,
+                          result.error.empty() ? result.load.job.error : result.error));
         }
       }
     } catch (const std::exception& error) {
@@ -316,9 +352,11 @@ nlohmann::json CycleReport::to_json() const {
 }
 
 std::string CycleReport::summary() const {
-  std::string text = fmt::format("{} problem(s); {} job(s) marked abandoned; {} alert(s) delivered, {} failed.",
-                                 findings.size(), abandoned.size(), alerts_delivered, alerts_failed);
-  for (const auto& finding : findings) text += "\n  " + std::string(finding.is_new ? "NEW " : "    ") + finding.alert.summary();
+  std::string text =
+      fmt::format("{} problem(s); {} job(s) marked abandoned; {} alert(s) delivered, {} failed.",
+                  findings.size(), abandoned.size(), alerts_delivered, alerts_failed);
+  for (const auto& finding : findings)
+    text += "\n  " + std::string(finding.is_new ? "NEW " : "    ") + finding.alert.summary();
   for (const auto& job : recovered) text += "\n  recovered job " + job;
   for (const auto& error : errors) text += "\n  error: " + error;
   return text;

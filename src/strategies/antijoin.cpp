@@ -24,18 +24,34 @@ class AntiJoinStrategy : public Strategy {
   static void run_client(StrategyContext& context, StrategyStats& stats) {
     ops::KeySet present;
     scan_scope_keys(context, present, stats);
-    ops::AntiJoin anti_join(present, context.key_columns);
-    DedupedSource source(context);
     ChunkedWriter writer(context, targets::WriteMode::kInsert);
+    // Reading, de-duplicating and anti-joining run on a second thread, ahead of the writes on
+    // this one. The producer owns the source, the Deduper and the AntiJoin; `present` is only
+    // read. Progress callbacks stay on this thread.
+    StrategyContext producer_context = context;
+    producer_context.on_progress = nullptr;
+    ops::AntiJoin anti_join(present, context.key_columns);
+    DedupedSource source(producer_context);
     Batch deduped(context.source->schema());
+    BatchPipe pipe(
+        [&](Batch& missing, StrategyStats& produced) {
+          if (!source.next(deduped, produced)) return false;
+          anti_join.apply(deduped, missing);
+          produced.rows_matched = anti_join.rows_matched();
+          return true;
+        },
+        stats);
     Batch missing(context.source->schema());
-    while (source.next(deduped, stats)) {
-      anti_join.apply(deduped, missing);
-      stats.rows_matched = anti_join.rows_matched();
+    StrategyStats produced;
+    while (pipe.next(missing, produced)) {
+      stats.rows_read = produced.rows_read;
+      stats.rows_duplicate = produced.rows_duplicate;
+      stats.rows_distinct = produced.rows_distinct;
+      stats.rows_matched = produced.rows_matched;
+      if (context.on_progress) context.on_progress(stats);
       writer.add(missing, stats);
     }
     writer.finish(stats);
-    stats.rows_matched = anti_join.rows_matched();
     stats.keys_only_in_scope = stats.scope_keys - stats.rows_matched;
   }
 

@@ -24,6 +24,66 @@ bool DedupedSource::next(Batch& out, StrategyStats& stats) {
   return true;
 }
 
+BatchPipe::BatchPipe(Producer produce, const StrategyStats& initial, size_t depth)
+    : produce_(std::move(produce)), producer_stats_(initial), slots_(std::max<size_t>(depth, 1)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+BatchPipe::~BatchPipe() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  freed_.notify_all();
+  thread_.join();
+}
+
+void BatchPipe::run() {
+  Batch batch;
+  try {
+    while (true) {
+      // Produce outside the lock, into a batch of our own; then wait for a free slot.
+      const bool more = produce_(batch, producer_stats_);
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (!more) break;
+      freed_.wait(lock, [this] { return stop_ || count_ < slots_.size(); });
+      if (stop_) return;
+      Slot& slot = slots_[(head_ + count_) % slots_.size()];
+      std::swap(slot.batch, batch);
+      slot.stats = producer_stats_;
+      ++count_;
+      lock.unlock();
+      filled_.notify_one();
+    }
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    error_ = std::current_exception();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    done_ = true;
+  }
+  filled_.notify_one();
+}
+
+bool BatchPipe::next(Batch& out, StrategyStats& stats) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  filled_.wait(lock, [this] { return count_ > 0 || done_; });
+  if (count_ == 0) {
+    // Batches produced before a failure are handed over first, as a single thread would have.
+    if (error_) std::rethrow_exception(error_);
+    return false;
+  }
+  Slot& slot = slots_[head_];
+  std::swap(out, slot.batch);
+  stats = slot.stats;
+  head_ = (head_ + 1) % slots_.size();
+  --count_;
+  lock.unlock();
+  freed_.notify_one();
+  return true;
+}
+
 void scan_scope_keys(StrategyContext& context, ops::KeySet& present, StrategyStats& stats) {
   Schema key_schema = context.source->schema()->select(context.key_columns);
   std::vector<size_t> all_columns(key_schema.size());

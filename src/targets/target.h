@@ -1,6 +1,8 @@
 // The one interface strategies and jobs know about a database. Each target (sqlite/,
 // postgres/, mysql/) implements it; all dialect SQL lives behind it. Not thread-safe: one
 // Target is one connection; use reconnect() for a second thread (heartbeats, locks).
+// DDL (create/add/drop/replace table) may end an open transaction (MySQL commits it
+// implicitly): callers issue it outside their data transactions, or accept that it commits.
 // Every method throws idemload::Error: kTargetUnavailable (cannot connect, connection lost),
 // kTargetConflict (lock timeout, constraint), kSchemaDrift, kInvalidInput. Messages never
 // contain a password.
@@ -110,7 +112,8 @@ class Target {
   // Data.
   virtual int64_t count(std::string_view table, const Scope& scope) = 0;
   // Streams the columns of `columns` (names and the types to convert to) of the rows in scope,
-  // in batches of up to batch_rows. The batch passed to `sink` is valid during the call.
+  // in batches of up to batch_rows. The batch passed to `sink` is valid during the call; the
+  // sink must not use this Target (the connection is busy with the scan).
   virtual void scan(std::string_view table, const Schema& columns, const Scope& scope, size_t batch_rows,
                     const std::function<void(const Batch&)>& sink) = 0;
   virtual int64_t delete_scope(std::string_view table, const Scope& scope) = 0;

@@ -3,11 +3,12 @@
 // exactly once to a real HTTP receiver and a real SMTP server (tests/receivers.h), across
 // cycles, monitor restarts and a receiver outage; `idemload recover` repairs it and `verify`
 // passes. Also: heartbeats of a live job, staleness of jobs on other hosts, tampered tables,
-// hostile error text reaching a command alert, and --auto-recover.
+// hostile error text reaching a command alert, --auto-recover, and monitors that overlap.
 // Each test gets its own database (PostgreSQL, MariaDB) or file (SQLite): the monitor looks at
 // the whole ledger, so other suites' jobs must not be in it.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -19,11 +20,11 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <memory>
-#include <thread>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
 
 #include "core/uuid.h"
 #include "jobs/ledger.h"
@@ -97,7 +98,8 @@ class Child {
 void wait_until(const std::function<bool()>& done, const std::string& what) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("gave up waiting: " + what);
+    if (std::chrono::steady_clock::now() > deadline)
+      throw std::runtime_error("gave up waiting: " + what);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
@@ -113,13 +115,15 @@ class MonitorE2e : public ::testing::TestWithParam<std::string> {
       url_ = "sqlite:" + dir_.file("target.sqlite");
     } else {
       // A database of its own on the test server: URL = server URL with another database name.
-      std::string server = require_url(GetParam() == "postgres" ? "IDEMLOAD_TEST_PG_URL" : "IDEMLOAD_TEST_MYSQL_URL");
+      std::string server = require_url(GetParam() == "postgres" ? "IDEMLOAD_TEST_PG_URL"
+                                                                : "IDEMLOAD_TEST_MYSQL_URL");
       server_url_ = server;
       database_ = table_;
       auto admin = targets::open_target(server);
       admin->execute("CREATE DATABASE " + database_);
       std::string base = server.substr(0, server.find('/', server.find("://") + 3));
-      std::string query = server.find('?') == std::string::npos ? "" : server.substr(server.find('?'));
+      std::string query =
+          server.find('?') == std::string::npos ? "" : server.substr(server.find('?'));
       url_ = base + "/" + database_ + query;
     }
   }
@@ -128,7 +132,8 @@ class MonitorE2e : public ::testing::TestWithParam<std::string> {
     if (database_.empty()) return;
     try {
       auto admin = targets::open_target(server_url_);
-      admin->execute("DROP DATABASE IF EXISTS " + database_ + (GetParam() == "postgres" ? " WITH (FORCE)" : ""));
+      admin->execute("DROP DATABASE IF EXISTS " + database_ +
+                     (GetParam() == "postgres" ? " WITH (FORCE)" : ""));
     } catch (const std::exception& error) {
       ADD_FAILURE() << "cannot drop test database " << database_ << ": " << error.what();
     }
@@ -138,8 +143,8 @@ class MonitorE2e : public ::testing::TestWithParam<std::string> {
   std::string write_source(const std::string& name, int salt, int rows = 3000) {
     std::string text = "ip,date,time,size\n";
     for (int row = 0; row < rows; ++row) {
-      text += fmt::format("10.{}.{}.{},2017-06-30,{:02}:{:02}:{:02},{}\n", salt, row / 250, row % 250, row % 24,
-                          (row / 24) % 60, row % 60, row);
+      text += fmt::format("10.{}.{}.{},2017-06-30,{:02}:{:02}:{:02},{}\n", salt, row / 250,
+                          row % 250, row % 24, (row / 24) % 60, row % 60, row);
     }
     std::string path = dir_.file(name);
     write_file(path, text);
@@ -148,13 +153,15 @@ class MonitorE2e : public ::testing::TestWithParam<std::string> {
 
   std::vector<std::string> load_args(const std::string& source, const std::string& batch,
                                      const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {"load",  source,  "--target", url_,    "--table",      table_, "--key",
-                                     "ip,date,time", "--batch", batch, "--chunk-rows", "300",  "--json"};
+    std::vector<std::string> args = {"load",         source,  "--target",     url_,      "--table",
+                                     table_,         "--key", "ip,date,time", "--batch", batch,
+                                     "--chunk-rows", "300",   "--json"};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
   }
 
-  RunResult load(const std::string& source, const std::string& batch, const std::vector<std::string>& extra = {},
+  RunResult load(const std::string& source, const std::string& batch,
+                 const std::vector<std::string>& extra = {},
                  const std::map<std::string, std::string>& env = {}) {
     return run_idemload(load_args(source, batch, extra), env);
   }
@@ -177,8 +184,8 @@ class MonitorE2e : public ::testing::TestWithParam<std::string> {
   }
 
   nlohmann::json verify(const std::string& source, const std::string& batch) {
-    auto result = run_idemload({"verify", source, "--target", url_, "--table", table_, "--key", "ip,date,time",
-                                "--batch", batch, "--json"});
+    auto result = run_idemload({"verify", source, "--target", url_, "--table", table_, "--key",
+                                "ip,date,time", "--batch", batch, "--json"});
     EXPECT_TRUE(result.exit_code == 0 || result.exit_code == 1) << result.err;
     return nlohmann::json::parse(result.out);
   }
@@ -216,8 +223,10 @@ TEST_P(MonitorE2e, KilledLoadIsAbandonedAlertedOnceAndRecovered) {
   auto hook = std::make_unique<HttpReceiver>();
   const int hook_port = hook->port();
   SmtpReceiver smtp;
-  const std::vector<std::string> alerts = {"--alert",       "webhook:" + hook->url("/hooks/etl"), "--alert", "email:ops@example.org",
-                                           "--smtp",        smtp.url(),              "--alert-timeout", "5s"};
+  const std::vector<std::string> alerts = {"--alert",         "webhook:" + hook->url("/hooks/etl"),
+                                           "--alert",         "email:ops@example.org",
+                                           "--smtp",          smtp.url(),
+                                           "--alert-timeout", "5s"};
   std::string source1 = write_source("batch1.csv", 1);
   std::string source2 = write_source("batch2.csv", 2);
 
@@ -242,6 +251,15 @@ TEST_P(MonitorE2e, KilledLoadIsAbandonedAlertedOnceAndRecovered) {
   auto live = monitor_once(alerts, 0);
   EXPECT_TRUE(live["abandoned"].empty()) << live.dump();
   EXPECT_TRUE(live["findings"].empty()) << live.dump();
+  EXPECT_EQ(jobs_of("b1").at(0).state, "running");
+  // Seen from another host (the pid then means nothing), its fresh heartbeat alone keeps it.
+  ASSERT_EQ(execute("UPDATE idemload_jobs SET host = ? WHERE job_id = ?",
+                    {"etl-9.elsewhere.example", job.job_id}),
+            1);
+  auto remote = monitor_once({"--stale-after", "30s"}, 0);
+  EXPECT_TRUE(remote["abandoned"].empty()) << remote.dump();
+  ASSERT_EQ(execute("UPDATE idemload_jobs SET host = ? WHERE job_id = ?", {job.host, job.job_id}),
+            1);
   EXPECT_EQ(jobs_of("b1").at(0).state, "running");
   EXPECT_TRUE(hook->requests().empty());
 
@@ -278,7 +296,8 @@ TEST_P(MonitorE2e, KilledLoadIsAbandonedAlertedOnceAndRecovered) {
   ASSERT_EQ(second["findings"].size(), 1u);
   EXPECT_FALSE(second["findings"][0]["new"].get<bool>());
   for (int restart = 0; restart < 2; ++restart) {
-    std::vector<std::string> args = {"monitor", "--every", "100ms", "--target", url_, "--json", "--stale-after", "5m"};
+    std::vector<std::string> args = {"monitor", "--every", "100ms",         "--target",
+                                     url_,      "--json",  "--stale-after", "5m"};
     args.insert(args.end(), alerts.begin(), alerts.end());
     Child monitor(dir_, fmt::format("monitor{}", restart), args);
     // Wait for two complete cycles (two report lines), then stop it as systemd would.
@@ -305,7 +324,7 @@ TEST_P(MonitorE2e, KilledLoadIsAbandonedAlertedOnceAndRecovered) {
     auto down = monitor_once(alerts, 1);
     EXPECT_EQ(down["findings"].size(), 2u) << down.dump();
     EXPECT_EQ(down["alerts_delivered"], cycle == 0 ? 1 : 0) << down.dump();  // the e-mail, once
-    EXPECT_EQ(down["alerts_failed"], 1) << down.dump();                      // the webhook, each cycle
+    EXPECT_EQ(down["alerts_failed"], 1) << down.dump();  // the webhook, each cycle
   }
   EXPECT_EQ(smtp.messages().size(), 2u);
   // It comes back on the same address: the pending alert goes out on the next cycle, once.
@@ -364,14 +383,18 @@ TEST_P(MonitorE2e, RowsDeletedAfterSuccessAreACountMismatch) {
   EXPECT_TRUE(monitor_once(alerts, 0)["findings"].empty());
 
   // Someone deletes rows with SQL behind idemload's back.
-  EXPECT_EQ(execute(fmt::format("DELETE FROM {} WHERE ip IN ('10.3.0.1', '10.3.0.2', '10.3.1.7')", table_)), 3);
+  EXPECT_EQ(execute(fmt::format("DELETE FROM {} WHERE ip IN ('10.3.0.1', '10.3.0.2', '10.3.1.7')",
+                                table_)),
+            3);
   auto report = monitor_once(alerts, 1);
   ASSERT_EQ(report["findings"].size(), 1u) << report.dump();
   const auto& finding = report["findings"][0];
   EXPECT_EQ(finding["kind"], "mismatch");
   EXPECT_EQ(finding["job_id"], job_id);
-  EXPECT_NE(finding["text"].get<std::string>().find("holds 997 rows"), std::string::npos) << finding.dump();
-  EXPECT_NE(finding["text"].get<std::string>().find("left 1000"), std::string::npos) << finding.dump();
+  EXPECT_NE(finding["text"].get<std::string>().find("holds 997 rows"), std::string::npos)
+      << finding.dump();
+  EXPECT_NE(finding["text"].get<std::string>().find("left 1000"), std::string::npos)
+      << finding.dump();
   ASSERT_EQ(hook.requests().size(), 1u);
   EXPECT_EQ(nlohmann::json::parse(hook.requests()[0].body)["kind"], "mismatch");
   EXPECT_FALSE(verify(source, "b1")["ok"].get<bool>());
@@ -388,25 +411,34 @@ TEST_P(MonitorE2e, CommandAlertGetsHostileErrorTextWithoutRunningIt) {
   const std::string hostile_name =
       fmt::format("it's \"q\" $(touch {0}-a) `touch {0}-b` ;touch {0}-c\n|touch {0}-d.csv", marker);
   std::string source = dir_.file(hostile_name);
-  write_file(source, "ip,date,time,size\n1.1.1.1,2017-06-30,00:00:01,5\n1.1.1.2,2017-06-30,00:00:02,oops\n");
+  write_file(
+      source,
+      "ip,date,time,size\n1.1.1.1,2017-06-30,00:00:01,5\n1.1.1.2,2017-06-30,00:00:02,oops\n");
   auto failed = load(source, "b1", {"--max-rejects", "0", "--type", "size=int64"});
   ASSERT_EQ(failed.exit_code, 1) << failed.err << failed.out;
   const std::string first_id = nlohmann::json::parse(failed.out)["job_id"];
   // A second failed job whose error is written with SQL: absolute paths, newlines, quotes.
-  auto second = load(write_source("ok.csv", 4, 600), "b2", {}, {{"IDEMLOAD_FAILPOINTS", "after_chunk_commit=error"}});
+  auto second = load(write_source("ok.csv", 4, 600), "b2", {},
+                     {{"IDEMLOAD_FAILPOINTS", "after_chunk_commit=error"}});
   ASSERT_EQ(second.exit_code, 1) << second.err << second.out;
   const std::string second_id = nlohmann::json::parse(second.out)["job_id"];
   const std::string absolute = dir_.file(marker);
   const std::string hostile_error = fmt::format(
-      "disk said \"no\"; it's $(touch {0}-e) and `touch {0}-f`\n${{IFS}}touch {0}-g\r\n'; touch {0}-h; '\\ %s %n",
+      "disk said \"no\"; it's $(touch {0}-e) and `touch {0}-f`\n${{IFS}}touch {0}-g\r\n'; touch "
+      "{0}-h; '\\ %s %n",
       absolute);
-  ASSERT_EQ(execute("UPDATE idemload_jobs SET error = ? WHERE job_id = ?", {hostile_error, second_id}), 1);
+  ASSERT_EQ(
+      execute("UPDATE idemload_jobs SET error = ? WHERE job_id = ?", {hostile_error, second_id}),
+      1);
 
   // The command writes what it got, quoting every expansion.
   std::string script = dir_.file("alert.sh");
-  write_file(script, fmt::format("#!/bin/sh\ncat > '{0}'/stdin-\"$IDEMLOAD_ALERT_JOB_ID\".json\n"
-                                 "printf '%s' \"$IDEMLOAD_ALERT_ERROR\" > '{0}'/env-\"$IDEMLOAD_ALERT_JOB_ID\".txt\n",
-                                 dir_.path().string()));
+  write_file(
+      script,
+      fmt::format(
+          "#!/bin/sh\ncat > '{0}'/stdin-\"$IDEMLOAD_ALERT_JOB_ID\".json\n"
+          "printf '%s' \"$IDEMLOAD_ALERT_ERROR\" > '{0}'/env-\"$IDEMLOAD_ALERT_JOB_ID\".txt\n",
+          dir_.path().string()));
   ::chmod(script.c_str(), 0755);
   auto report = monitor_once({"--alert", "command:" + script}, 1);
   EXPECT_EQ(report["alerts_delivered"], 2) << report.dump();
@@ -436,7 +468,8 @@ TEST_P(MonitorE2e, StaleHeartbeatsAndDeadProcessesAreAbandoned) {
   jobs::Ledger ledger(*target);
   ledger.ensure_tables();
   const int64_t now = now_ms();
-  auto fake = [&](const std::string& batch, const std::string& host, int64_t pid, int64_t beat_age_ms) {
+  auto fake = [&](const std::string& batch, const std::string& host, int64_t pid,
+                  int64_t beat_age_ms) {
     jobs::JobRow job;
     job.job_id = new_uuid_v7();
     job.table_name = table_;
@@ -503,7 +536,40 @@ TEST_P(MonitorE2e, AutoRecoverRecoversWhatItFinds) {
   EXPECT_TRUE(clear["recovered"].empty()) << clear.dump();
 }
 
-INSTANTIATE_TEST_SUITE_P(AllTargets, MonitorE2e, ::testing::Values("sqlite", "postgres", "mysql"), case_name);
+TEST_P(MonitorE2e, MonitorsRunningAtOnceAnnounceEachFailureOnce) {
+  HttpReceiver hook;
+  for (int batch = 0; batch < 3; ++batch) {
+    auto failed =
+        load(write_source(fmt::format("b{}.csv", batch), 6 + batch, 600), fmt::format("b{}", batch),
+             {}, {{"IDEMLOAD_FAILPOINTS", "after_chunk_commit=error"}});
+    ASSERT_EQ(failed.exit_code, 1) << failed.err << failed.out;
+  }
+  // Cron started a monitor while the last one still runs, several times over.
+  std::vector<std::future<RunResult>> monitors;
+  for (int idx = 0; idx < 4; ++idx) {
+    monitors.push_back(std::async(std::launch::async, [&] {
+      return run_idemload({"monitor", "--once", "--target", url_, "--json", "--alert",
+                           "webhook:" + hook.url("/h")});
+    }));
+  }
+  int64_t delivered = 0;
+  for (auto& monitor : monitors) {
+    auto result = monitor.get();
+    EXPECT_EQ(result.exit_code, 1) << result.err << result.out;
+    auto doc = nlohmann::json::parse(result.out, nullptr, false);
+    if (!doc.is_discarded()) delivered += doc.value("alerts_delivered", 0);
+  }
+  EXPECT_EQ(delivered, 3);
+  auto requests = hook.requests();
+  std::set<std::string> jobs;
+  for (const auto& request : requests)
+    jobs.insert(nlohmann::json::parse(request.body)["job_id"].get<std::string>());
+  EXPECT_EQ(requests.size(), 3u);
+  EXPECT_EQ(jobs.size(), 3u);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTargets, MonitorE2e, ::testing::Values("sqlite", "postgres", "mysql"),
+                         case_name);
 
 }  // namespace
 }  // namespace idemload::testing

@@ -2,8 +2,9 @@
 // a real SQLite target): --expect finds batches that never arrived, --metrics-file writes
 // Prometheus text, --every survives a target that is unusable for a while and stops on SIGTERM,
 // and recover refuses a changed source (naming the file) without stopping the other recoveries.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -13,10 +14,8 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
-#include <thread>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "core/uuid.h"
 #include "jobs/ledger.h"
@@ -34,7 +33,8 @@ class MonitorCli : public ::testing::Test {
   std::string write_source(const std::string& name, int salt, int rows = 500) {
     std::string text = "ip,date,time,size\n";
     for (int row = 0; row < rows; ++row) {
-      text += fmt::format("10.{}.{}.{},2017-06-30,00:00:{:02},{}\n", salt, row / 250, row % 250, row % 60, row);
+      text += fmt::format("10.{}.{}.{},2017-06-30,00:00:{:02},{}\n", salt, row / 250, row % 250,
+                          row % 60, row);
     }
     std::string path = dir_.file(name);
     write_file(path, text);
@@ -43,8 +43,8 @@ class MonitorCli : public ::testing::Test {
 
   RunResult load(const std::string& source, const std::string& table, const std::string& batch,
                  const std::map<std::string, std::string>& env = {}) {
-    return run_idemload({"load", source, "--target", url_, "--table", table, "--key", "ip,date,time", "--batch",
-                         batch, "--chunk-rows", "100", "--json"},
+    return run_idemload({"load", source, "--target", url_, "--table", table, "--key",
+                         "ip,date,time", "--batch", batch, "--chunk-rows", "100", "--json"},
                         env);
   }
 
@@ -85,8 +85,8 @@ TEST_F(MonitorCli, ExpectReportsBatchesThatNeverArrived) {
     job.request = "{}";
     ledger.insert(job);
   }
-  auto report = monitor_once({"--expect", "edgar every 1d by 02:00", "--expect", "stale every 1d by 02:00",
-                              "--expect", "never every 1h"},
+  auto report = monitor_once({"--expect", "edgar every 1d by 02:00", "--expect",
+                              "stale every 1d by 02:00", "--expect", "never every 1h"},
                              1);
   ASSERT_EQ(report["findings"].size(), 2u) << report.dump();
   std::map<std::string, std::string> text_by_table;
@@ -95,13 +95,17 @@ TEST_F(MonitorCli, ExpectReportsBatchesThatNeverArrived) {
     text_by_table[finding["table"]] = finding["text"];
   }
   EXPECT_NE(text_by_table["never"].find("never been loaded"), std::string::npos) << report.dump();
-  EXPECT_NE(text_by_table["stale"].find("no successful load since"), std::string::npos) << report.dump();
+  EXPECT_NE(text_by_table["stale"].find("no successful load since"), std::string::npos)
+      << report.dump();
   EXPECT_EQ(text_by_table.count("edgar"), 0u);
   // Once per missing batch: the next cycle still reports them but announces nothing new.
-  auto again = monitor_once({"--expect", "stale every 1d by 02:00", "--expect", "never every 1h"}, 1);
-  for (const auto& finding : again["findings"]) EXPECT_FALSE(finding["new"].get<bool>()) << again.dump();
+  auto again =
+      monitor_once({"--expect", "stale every 1d by 02:00", "--expect", "never every 1h"}, 1);
+  for (const auto& finding : again["findings"])
+    EXPECT_FALSE(finding["new"].get<bool>()) << again.dump();
 
-  for (const char* bad : {"edgar daily", "edgar every soon", "edgar every 1d by 25:00", "edgar every 1d at 02:00"}) {
+  for (const char* bad :
+       {"edgar daily", "edgar every soon", "edgar every 1d by 25:00", "edgar every 1d at 02:00"}) {
     auto result = run_idemload({"monitor", "--once", "--target", url_, "--expect", bad});
     EXPECT_EQ(result.exit_code, 2) << bad << ": " << result.err;
     EXPECT_NE(result.err.find("--expect"), std::string::npos) << bad << ": " << result.err;
@@ -111,29 +115,32 @@ TEST_F(MonitorCli, ExpectReportsBatchesThatNeverArrived) {
 TEST_F(MonitorCli, TableChecksDoNotMistakeLaterLoadsForTampering) {
   // No lineage column (--scope all): both batches share the whole table as their scope.
   for (const auto& [name, batch] : {std::pair{"a.csv", "b1"}, std::pair{"b.csv", "b2"}}) {
-    auto result = run_idemload({"load", write_source(name, batch == std::string("b1") ? 1 : 2), "--target", url_,
-                                "--table", "whole", "--key", "ip,date,time", "--batch", batch, "--scope", "all",
-                                "--quiet"});
+    auto result = run_idemload({"load", write_source(name, batch == std::string("b1") ? 1 : 2),
+                                "--target", url_, "--table", "whole", "--key", "ip,date,time",
+                                "--batch", batch, "--scope", "all", "--quiet"});
     ASSERT_EQ(result.exit_code, 0) << result.err;
   }
   EXPECT_TRUE(monitor_once({}, 0)["findings"].empty());
   ASSERT_EQ(targets::open_target(url_)->execute("DELETE FROM whole WHERE ip = '10.1.0.3'"), 1);
   auto tampered = monitor_once({}, 1);
   ASSERT_EQ(kinds(tampered), std::vector<std::string>{"mismatch"}) << tampered.dump();
-  EXPECT_NE(tampered["findings"][0]["text"].get<std::string>().find("holds 999 rows"), std::string::npos);
+  EXPECT_NE(tampered["findings"][0]["text"].get<std::string>().find("holds 999 rows"),
+            std::string::npos);
 
   // A forced re-run of a loaded batch fails half-way after adding rows: that failure is the news,
   // not "rows were changed outside idemload".
   ASSERT_EQ(load(write_source("c.csv", 3), "edgar", "c").exit_code, 0);
-  auto failed = run_idemload({"load", write_source("c-more.csv", 3, 1000), "--target", url_, "--table", "edgar",
-                              "--key", "ip,date,time", "--batch", "c", "--chunk-rows", "100", "--force", "--json"},
-                             {{"IDEMLOAD_FAILPOINTS", "after_chunk_commit=error@2"}});
+  auto failed = run_idemload(
+      {"load", write_source("c-more.csv", 3, 1000), "--target", url_, "--table", "edgar", "--key",
+       "ip,date,time", "--batch", "c", "--chunk-rows", "100", "--force", "--json"},
+      {{"IDEMLOAD_FAILPOINTS", "after_chunk_commit=error@2"}});
   ASSERT_EQ(failed.exit_code, 1) << failed.err << failed.out;
   ASSERT_GT(nlohmann::json::parse(failed.out)["rows_inserted"].get<int64_t>(), 0) << failed.out;
   auto report = monitor_once({}, 1);
   auto found = kinds(report);
   std::sort(found.begin(), found.end());
-  EXPECT_EQ(found, (std::vector<std::string>{"failed", "mismatch"})) << report.dump();  // + the table above
+  EXPECT_EQ(found, (std::vector<std::string>{"failed", "mismatch"}))
+      << report.dump();  // + the table above
   for (const auto& finding : report["findings"]) {
     if (finding["kind"] == "mismatch") {
       EXPECT_EQ(finding["table"], "whole") << report.dump();
@@ -143,13 +150,15 @@ TEST_F(MonitorCli, TableChecksDoNotMistakeLaterLoadsForTampering) {
 
 TEST_F(MonitorCli, MetricsFileHoldsJobsByStateRowsAndAge) {
   ASSERT_EQ(load(write_source("a.csv", 1), "edgar", "b1").exit_code, 0);
-  auto failed = load(write_source("b.csv", 2), "edgar", "b2", {{"IDEMLOAD_FAILPOINTS", "after_chunk_commit=error@2"}});
+  auto failed = load(write_source("b.csv", 2), "edgar", "b2",
+                     {{"IDEMLOAD_FAILPOINTS", "after_chunk_commit=error@2"}});
   ASSERT_EQ(failed.exit_code, 1) << failed.err << failed.out;
   std::string path = dir_.file("metrics/idemload.prom");
   std::filesystem::create_directories(dir_.file("metrics"));
   monitor_once({"--metrics-file", path}, 1);
   auto samples = monitor::parse_metrics(read_file(path));
-  auto value = [&](const std::string& name, const std::map<std::string, std::string>& labels) -> double {
+  auto value = [&](const std::string& name,
+                   const std::map<std::string, std::string>& labels) -> double {
     for (const auto& sample : samples) {
       if (sample.name == name && sample.labels == labels) return sample.value;
     }
@@ -170,7 +179,8 @@ TEST_F(MonitorCli, MetricsFileHoldsJobsByStateRowsAndAge) {
 // The monitor as a long-running child; its stdout (one JSON report a line) goes to a file.
 class MonitorProcess {
  public:
-  MonitorProcess(const std::vector<std::string>& args, const std::string& out, const std::string& err) {
+  MonitorProcess(const std::vector<std::string>& args, const std::string& out,
+                 const std::string& err) {
     std::vector<std::string> strings{idemload_binary()};
     strings.insert(strings.end(), args.begin(), args.end());
     std::vector<char*> argv;
@@ -221,7 +231,8 @@ std::vector<nlohmann::json> report_lines(const std::string& path) {
 void wait_until(const std::function<bool()>& done, const std::string& what) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("gave up waiting: " + what);
+    if (std::chrono::steady_clock::now() > deadline)
+      throw std::runtime_error("gave up waiting: " + what);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
@@ -233,8 +244,8 @@ TEST_F(MonitorCli, EveryOutlivesAnUnusableTargetAndStopsOnSigterm) {
     std::string folder = dir_.file(fmt::format("later-{}", signal));
     std::string out = dir_.file("every.out");
     std::string metrics = folder + "/metrics.prom";
-    MonitorProcess monitor({"monitor", "--every", "100ms", "--target", "sqlite:" + folder + "/t.sqlite", "--json",
-                            "--metrics-file", metrics},
+    MonitorProcess monitor({"monitor", "--every", "100ms", "--target",
+                            "sqlite:" + folder + "/t.sqlite", "--json", "--metrics-file", metrics},
                            out, dir_.file("every.err"));
     ASSERT_TRUE(monitor.started());
     wait_until([&] { return report_lines(out).size() >= 2; }, "two failed cycles");
@@ -264,7 +275,8 @@ TEST_F(MonitorCli, EveryOutlivesAnUnusableTargetAndStopsOnSigterm) {
 TEST_F(MonitorCli, RecoverRefusesAChangedSourceAndRecoversTheRest) {
   std::string changed = write_source("changed.csv", 1);
   std::string same = write_source("same.csv", 2);
-  auto first = load(changed, "edgar", "b1", {{"IDEMLOAD_FAILPOINTS", "after_chunk_commit=error@2"}});
+  auto first =
+      load(changed, "edgar", "b1", {{"IDEMLOAD_FAILPOINTS", "after_chunk_commit=error@2"}});
   auto second = load(same, "edgar", "b2", {{"IDEMLOAD_FAILPOINTS", "after_chunk_commit=error@2"}});
   ASSERT_EQ(first.exit_code, 1) << first.err;
   ASSERT_EQ(second.exit_code, 1) << second.err;
@@ -288,14 +300,42 @@ TEST_F(MonitorCli, RecoverRefusesAChangedSourceAndRecoversTheRest) {
   EXPECT_TRUE(by_job[second_id]["ok"].get<bool>()) << all.out;
   EXPECT_EQ(by_job[second_id]["parent_job_id"], second_id);
 
-  auto forced = run_idemload({"recover", first_id, "--target", url_, "--allow-changed-source", "--json"});
+  auto forced =
+      run_idemload({"recover", first_id, "--target", url_, "--allow-changed-source", "--json"});
   EXPECT_EQ(forced.exit_code, 0) << forced.err << forced.out;
-  auto verify = run_idemload({"verify", changed, "--target", url_, "--table", "edgar", "--key", "ip,date,time",
-                              "--batch", "b1"});
+  auto verify = run_idemload({"verify", changed, "--target", url_, "--table", "edgar", "--key",
+                              "ip,date,time", "--batch", "b1"});
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
   auto nothing = run_idemload({"recover", "--all", "--target", url_});
   EXPECT_EQ(nothing.exit_code, 0) << nothing.err;
   EXPECT_NE(nothing.out.find("Nothing to recover"), std::string::npos) << nothing.out;
+}
+
+TEST_F(MonitorCli, RecoverNamesAJobThatCannotBeRerun) {
+  auto target = targets::open_target(url_);
+  jobs::Ledger ledger(*target);
+  ledger.ensure_tables();
+  jobs::JobRow job;
+  job.job_id = new_uuid_v7();
+  job.table_name = "edgar";
+  job.batch = "b1";
+  job.strategy = "antijoin";
+  job.source = "not json";
+  job.state = jobs::kAbandoned;
+  job.started_at = job.heartbeat_at = now_ms();
+  job.request = "{}";
+  ledger.insert(job);
+  auto all = run_idemload({"recover", "--all", "--target", url_, "--json"});
+  EXPECT_EQ(all.exit_code, 1) << all.err << all.out;
+  auto results = nlohmann::json::parse(all.out);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0]["recovers"], job.job_id);
+  EXPECT_NE(results[0]["error"].get<std::string>().find("cannot be re"), std::string::npos)
+      << all.out;
+  auto report = monitor_once({"--auto-recover"}, 1);
+  ASSERT_EQ(report["errors"].size(), 1u) << report.dump();
+  EXPECT_NE(report["errors"][0].get<std::string>().find(job.job_id), std::string::npos)
+      << report.dump();
 }
 
 }  // namespace

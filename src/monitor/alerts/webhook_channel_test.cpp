@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/error.h"
 #include "../tests/receivers.h"  // tests/ is not on the unit tests' include path
+#include "core/error.h"
 
 namespace idemload::monitor {
 namespace {

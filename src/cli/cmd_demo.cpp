@@ -19,7 +19,7 @@
 #include "ops/dedupe.h"
 #include "ops/gen_edgar.h"
 #include "ops/sample.h"
-#include "formats/csv/csv_writer.h"
+#include "formats/parquet/parquet_writer.h"
 
 namespace idemload::cli {
 namespace {
@@ -62,7 +62,7 @@ int run_killed_load(const std::vector<std::string>& args, const std::string& fai
 int run_demo(const DemoFlags& flags, const Globals& globals) {
   namespace fs = std::filesystem;
   fs::create_directories(flags.dir);
-  const std::string staging = (fs::path(flags.dir) / "staging.csv").string();
+  const std::string staging = (fs::path(flags.dir) / "staging.parquet").string();
   const std::string db = (fs::path(flags.dir) / "production.sqlite").string();
   for (const auto& stale : {db, db + "-wal", db + "-shm", db + "-idemload.lock"}) fs::remove(stale);
   const std::string url = "sqlite:" + db;
@@ -77,16 +77,16 @@ int run_demo(const DemoFlags& flags, const Globals& globals) {
   say("idemload demo — the \"Job Failure\" lesson on an embedded SQLite database");
   say(fmt::format("working folder: {}\n", fs::absolute(flags.dir).string()));
 
-  // 1. Staging: EDGAR-shaped log rows, with the duplicate keys real logs have.
+  // 1. Staging: EDGAR-shaped log rows, with the duplicate keys real logs have, as Parquet (the
+  // course reads its staging table from Parquet).
   {
-    ops::EdgarGenerator generator(
-        {.rows = flags.rows, .seed = flags.seed, .text_style = ops::EdgarTextStyle::kSecDecimals});
-    formats::csv::CsvWriter writer(staging, *generator.output_schema());
+    ops::EdgarGenerator generator({.rows = flags.rows, .seed = flags.seed});
+    formats::parquet::ParquetWriter writer(staging, *generator.output_schema());
     Batch rows(generator.output_schema());
     while (generator.next(rows)) writer.write(rows);
     writer.close();
   }
-  say(fmt::format("1. staging: wrote {} EDGAR log rows to {}", flags.rows, staging));
+  say(fmt::format("1. staging: wrote {} EDGAR log rows to {} (Parquet, snappy)", flags.rows, staging));
 
   // 2. De-duplicate on ip, date, time; 3. a mock production table: a seeded 20% sample of it.
   formats::MultiFileReader reader({staging}, {});

@@ -148,7 +148,7 @@ TEST_P(StrategyMatrix, RunTwiceIsANoOpAndForcedRerunKeepsTheInvariant) {
 TEST_P(StrategyMatrix, KilledAtFailpointsThenRerunRestoresTheInvariant) {
   seed_production();
   // The source has ~1900 distinct rows; 300-row chunks give several commits to die after.
-  for (const std::string& point : {"after_chunk_commit=kill@1", "after_chunk_commit=kill@3", "before_ledger_finish=kill",
+  for (const char* point : {"after_chunk_commit=kill@1", "after_chunk_commit=kill@3", "before_ledger_finish=kill",
                                    "inside_commit=kill@2", "after_rows_read=kill@1"}) {
     SCOPED_TRACE(point);
     auto killed = load({"--force"}, {{"IDEMLOAD_FAILPOINTS", point}});

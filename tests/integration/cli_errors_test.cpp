@@ -106,5 +106,25 @@ TEST_F(CliErrors, MalformedRowsGoToTheRejectFileAndMaxRejectsFailsTheJob) {
   EXPECT_NE(strict.out.find("--max-rejects"), std::string::npos) << strict.out;
 }
 
+TEST_F(CliErrors, CorruptParquetFileIsRefusedOrSkippedWithIgnoreCorruptFiles) {
+  std::filesystem::create_directories(dir_.path() / "in");
+  auto gen = run_idemload({"gen", "edgar", "--rows", "500", "--out", dir_.file("in/a.parquet")});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  // The same kind of file with a byte flipped inside its pages (our writer writes page CRCs).
+  auto gen_b = run_idemload({"gen", "edgar", "--rows", "500", "--seed", "7", "--out", dir_.file("in/b.parquet")});
+  ASSERT_EQ(gen_b.exit_code, 0) << gen_b.err;
+  std::string bytes = read_file(dir_.path() / "in/b.parquet");
+  bytes[bytes.size() / 3] = static_cast<char>(bytes[bytes.size() / 3] ^ 0x5A);
+  write_file(dir_.path() / "in/b.parquet", bytes);
+  const std::string glob = dir_.file("in/*.parquet");
+  auto refused = run_idemload({"load", glob, "--target", db(), "--table", "t", "--key", "ip,date,time", "--json"});
+  EXPECT_NE(refused.exit_code, 0) << refused.out;
+  auto skipped = run_idemload({"load", glob, "--target", db(), "--table", "t2", "--key", "ip,date,time",
+                               "--ignore-corrupt-files", "--json"});
+  ASSERT_EQ(skipped.exit_code, 0) << skipped.err << skipped.out;
+  EXPECT_NE(skipped.out.find("b.parquet"), std::string::npos) << skipped.out;  // listed in skipped_files
+  EXPECT_NE(skipped.out.find("\"rows_read\":500"), std::string::npos) << skipped.out;
+}
+
 }  // namespace
 }  // namespace idemload::testing

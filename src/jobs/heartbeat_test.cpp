@@ -7,7 +7,7 @@
 #include <chrono>
 #include <thread>
 
-#include "../tests/test_util.h"  // tests/ is not on the unit tests' include path
+#include "test_util.h"
 #include "core/uuid.h"
 #include "jobs/ledger.h"
 

@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "core/error.h"
-#include "../tests/test_util.h"  // tests/ is not on the unit tests' include path
+#include "test_util.h"
 
 namespace idemload::monitor {
 namespace {

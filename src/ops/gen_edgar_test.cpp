@@ -13,7 +13,7 @@
 #include "formats/csv/csv_writer.h"
 #include "formats/source.h"
 #include "ops/key_set.h"
-#include "../../tests/test_util.h"
+#include "test_util.h"
 
 namespace idemload::ops {
 namespace {

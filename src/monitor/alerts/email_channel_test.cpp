@@ -17,7 +17,8 @@
 #include <regex>
 
 #include "core/error.h"
-#include "../tests/test_util.h"  // tests/ is not on the unit tests' include path
+#include "receivers.h"
+#include "test_util.h"
 
 extern char** environ;
 
@@ -27,81 +28,7 @@ namespace {
 using idemload::testing::read_file;
 using idemload::testing::TempDir;
 
-// The node SMTP receiver as a child process; stopped (SIGTERM) when the object dies.
-class SmtpReceiver {
- public:
-  explicit SmtpReceiver(std::vector<std::string> flags = {}) {
-    std::string script = (idemload::testing::source_dir() / "tests/node/smtp_receiver.js").string();
-    std::vector<std::string> args = {"node", script, "0", out_file()};
-    args.insert(args.end(), flags.begin(), flags.end());
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    int out_pipe[2];
-    if (::pipe(out_pipe) != 0) throw std::runtime_error("pipe failed");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-    posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
-    posix_spawn_file_actions_addopen(&actions, 2, err_file().c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    int rc = ::posix_spawnp(&pid_, "node", &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(out_pipe[1]);
-    if (rc != 0) {
-      ::close(out_pipe[0]);
-      throw std::runtime_error("cannot start node (is nodejs installed?)");
-    }
-    // Wait for "ready PORT" (a guard against a hang, not a timing assertion).
-    std::string output;
-    char buffer[256];
-    while (output.find('\n') == std::string::npos) {
-      pollfd fd{out_pipe[0], POLLIN, 0};
-      if (::poll(&fd, 1, 30000) <= 0) break;
-      ssize_t got = ::read(out_pipe[0], buffer, sizeof buffer);
-      if (got <= 0) break;
-      output.append(buffer, static_cast<size_t>(got));
-    }
-    ::close(out_pipe[0]);
-    if (output.rfind("ready ", 0) != 0) {
-      stop();
-      throw std::runtime_error("smtp_receiver.js did not start (run scripts/test-node-deps.sh?): " +
-                               output + read_file(err_file()));
-    }
-    port_ = std::stoi(output.substr(6));
-  }
-  ~SmtpReceiver() { stop(); }
-
-  int port() const { return port_; }
-  // Every message received so far, one JSON object each: {from, to, secure, user, raw}.
-  std::vector<nlohmann::json> messages() const {
-    std::vector<nlohmann::json> out;
-    std::string text = read_file(out_file());
-    size_t start = 0;
-    while (start < text.size()) {
-      size_t end = text.find('\n', start);
-      if (end == std::string::npos) end = text.size();
-      if (end > start) out.push_back(nlohmann::json::parse(text.substr(start, end - start)));
-      start = end + 1;
-    }
-    return out;
-  }
-
- private:
-  std::string out_file() const { return dir_.file("messages.jsonl"); }
-  std::string err_file() const { return dir_.file("stderr.txt"); }
-  void stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-
-  TempDir dir_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
+using idemload::testing::SmtpReceiver;
 
 struct ParsedMessage {
   std::map<std::string, std::string> headers;  // unfolded

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../tests/receivers.h"  // tests/ is not on the unit tests' include path
+#include "receivers.h"
 #include "core/error.h"
 
 namespace idemload::monitor {

@@ -38,25 +38,9 @@ std::map<std::string, Type> parse_column_types(const std::vector<std::string>& s
 }
 
 int64_t parse_duration_ms(const std::string& text) {
-  std::string number = text;
-  double factor = 1000;
-  auto ends = [&](std::string_view suffix) {
-    return number.size() > suffix.size() && number.compare(number.size() - suffix.size(), suffix.size(), suffix) == 0;
-  };
-  if (ends("ms")) {
-    factor = 1, number.resize(number.size() - 2);
-  } else if (ends("s")) {
-    factor = 1000, number.pop_back();
-  } else if (ends("m")) {
-    factor = 60000, number.pop_back();
-  } else if (ends("h")) {
-    factor = 3600000, number.pop_back();
-  } else if (ends("d")) {
-    factor = 86400000, number.pop_back();
-  }
-  auto value = parse_double(number);
-  if (!value || *value < 0) throw Error::InvalidInput(fmt::format("bad duration '{}' (e.g. 30s, 5m, 1h)", text));
-  return static_cast<int64_t>(*value * factor);
+  auto ms = idemload::parse_duration_ms(text);
+  if (!ms) throw Error::InvalidInput(fmt::format("bad duration '{}' (e.g. 30s, 5m, 1h)", text));
+  return *ms;
 }
 
 void ProgressLine::update(const std::string& text) {

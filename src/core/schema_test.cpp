@@ -23,3 +23,16 @@ TEST(ValueText, DatesRoundTrip) {
   EXPECT_EQ(parse_time("00:00:01"), 1000000);
 }
 }  // namespace idemload
+
+namespace idemload {
+TEST(ValueText, ParsesDurations) {
+  EXPECT_EQ(parse_duration_ms("500ms"), 500);
+  EXPECT_EQ(parse_duration_ms("30s"), 30000);
+  EXPECT_EQ(parse_duration_ms("2.5"), 2500);
+  EXPECT_EQ(parse_duration_ms("5m"), 300000);
+  EXPECT_EQ(parse_duration_ms("1d"), 86400000);
+  EXPECT_FALSE(parse_duration_ms("-1s"));
+  EXPECT_FALSE(parse_duration_ms("soon"));
+  EXPECT_FALSE(parse_duration_ms(""));
+}
+}  // namespace idemload

@@ -305,6 +305,27 @@ std::string format_double(double value) {
   return std::string(buf, ptr);
 }
 
+std::optional<int64_t> parse_duration_ms(std::string_view text) {
+  double factor = 1000;
+  auto ends = [&text](std::string_view suffix) {
+    return text.size() > suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+  };
+  if (ends("ms")) {
+    factor = 1, text.remove_suffix(2);
+  } else if (ends("s")) {
+    factor = 1000, text.remove_suffix(1);
+  } else if (ends("m")) {
+    factor = 60000, text.remove_suffix(1);
+  } else if (ends("h")) {
+    factor = 3600000, text.remove_suffix(1);
+  } else if (ends("d")) {
+    factor = 86400000, text.remove_suffix(1);
+  }
+  auto value = parse_double(text);
+  if (!value || !(*value >= 0) || std::isinf(*value)) return std::nullopt;
+  return static_cast<int64_t>(*value * factor);
+}
+
 void append_value_text(const Column& column, size_t row, std::string& out) {
   if (column.is_null(row)) return;
   switch (column.type()) {

@@ -34,6 +34,10 @@ std::string format_timestamp(int64_t micros);
 std::string format_time(int64_t micros);
 std::string format_double(double value);
 
+// A duration as milliseconds: "500ms", "30s", "5m", "1h", "1d", or plain seconds ("2.5").
+// nullopt when it does not parse or is negative.
+std::optional<int64_t> parse_duration_ms(std::string_view text);
+
 // Appends the text form of row `row` of `column` (nothing for NULL) to `out`.
 void append_value_text(const Column& column, size_t row, std::string& out);
 std::string value_text(const Column& column, size_t row);

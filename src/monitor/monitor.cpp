@@ -25,21 +25,6 @@ namespace {
 // up to the channel timeout × retries).
 constexpr int64_t kAlertLockTimeoutMs = 300000;
 
-int64_t parse_duration(const std::string& text) {
-  std::string number = text;
-  int64_t factor = 1000;
-  if (number.size() > 1) {
-    char unit = number.back();
-    if (unit == 's' || unit == 'm' || unit == 'h' || unit == 'd') {
-      factor = unit == 's' ? 1000 : unit == 'm' ? 60000 : unit == 'h' ? 3600000 : 86400000;
-      number.pop_back();
-    }
-  }
-  auto value = parse_double(number);
-  if (!value || *value <= 0) throw Error::InvalidInput(fmt::format("bad duration '{}'", text));
-  return static_cast<int64_t>(*value * static_cast<double>(factor));
-}
-
 Alert alert_for(const jobs::JobRow& job, const std::string& kind, const std::string& text) {
   Alert alert;
   alert.key = job.job_id + ":" + kind;
@@ -70,7 +55,9 @@ Expectation Expectation::parse(const std::string& text) {
   }
   out.table = parts[0];
   try {
-    out.every_ms = parse_duration(parts[2]);
+    auto every = parse_duration_ms(parts[2]);
+    if (!every || *every <= 0) throw Error::InvalidInput(fmt::format("--expect '{}': bad duration '{}'", text, parts[2]));
+    out.every_ms = *every;
   } catch (const Error& error) {
     throw Error::InvalidInput(fmt::format("--expect '{}': {}", text, error.what()));
   }

@@ -36,6 +36,19 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
+std::vector<std::string> merged_environment(const std::map<std::string, std::string>& extra) {
+  std::map<std::string, std::string> merged;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string text(*entry);
+    size_t eq = text.find('=');
+    if (eq != std::string::npos) merged[text.substr(0, eq)] = text.substr(eq + 1);
+  }
+  for (const auto& [key, value] : extra) merged[key] = value;
+  std::vector<std::string> out;
+  for (const auto& [key, value] : merged) out.push_back(key + "=" + value);
+  return out;
+}
+
 RunResult run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
   int out_pipe[2], err_pipe[2];
   if (::pipe(out_pipe) != 0 || ::pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
@@ -47,15 +60,7 @@ RunResult run(const std::vector<std::string>& argv, const std::map<std::string, 
   posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
 
-  std::map<std::string, std::string> merged;
-  for (char** entry = environ; *entry != nullptr; ++entry) {
-    std::string text(*entry);
-    size_t eq = text.find('=');
-    if (eq != std::string::npos) merged[text.substr(0, eq)] = text.substr(eq + 1);
-  }
-  for (const auto& [key, value] : env) merged[key] = value;
-  std::vector<std::string> env_strings;
-  for (const auto& [key, value] : merged) env_strings.push_back(key + "=" + value);
+  std::vector<std::string> env_strings = merged_environment(env);
   std::vector<char*> envp;
   for (auto& text : env_strings) envp.push_back(text.data());
   envp.push_back(nullptr);

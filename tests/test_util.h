@@ -34,6 +34,9 @@ struct RunResult {
   std::string err;       // stderr
 };
 
+// This process's environment with `extra` added or replaced, as NAME=VALUE strings for exec.
+std::vector<std::string> merged_environment(const std::map<std::string, std::string>& extra);
+
 // Runs `argv` (no shell) with extra environment variables, waits for it, captures output.
 RunResult run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
 // Runs the idemload binary with `args`.

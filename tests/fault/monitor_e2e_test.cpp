@@ -49,15 +49,7 @@ class Child {
     std::vector<char*> argv;
     for (auto& arg : argv_strings) argv.push_back(arg.data());
     argv.push_back(nullptr);
-    std::map<std::string, std::string> merged;
-    for (char** entry = environ; *entry != nullptr; ++entry) {
-      std::string text(*entry);
-      size_t eq = text.find('=');
-      if (eq != std::string::npos) merged[text.substr(0, eq)] = text.substr(eq + 1);
-    }
-    for (const auto& [key, value] : env) merged[key] = value;
-    std::vector<std::string> env_strings;
-    for (const auto& [key, value] : merged) env_strings.push_back(key + "=" + value);
+    std::vector<std::string> env_strings = merged_environment(env);
     std::vector<char*> envp;
     for (auto& text : env_strings) envp.push_back(text.data());
     envp.push_back(nullptr);

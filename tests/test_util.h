@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+
 namespace idemload::testing {
 
 std::filesystem::path fixtures_dir();  // ../shared/fixtures (IDEMLOAD_FIXTURES overrides)
@@ -47,6 +51,18 @@ std::string pg_url();
 std::string mysql_url();
 // Fails the calling test with a message explaining how to start the servers, when unset.
 std::string require_url(const std::string& name);
+
+// Runs `fn`, which must throw idemload::Error, and returns the error (a test failure otherwise).
+template <class Fn>
+Error error_of(Fn&& fn) {
+  try {
+    fn();
+  } catch (const Error& error) {
+    return error;
+  }
+  ADD_FAILURE() << "expected an idemload::Error";
+  return Error::Internal("no error thrown");
+}
 
 std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& text);

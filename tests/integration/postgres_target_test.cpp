@@ -21,17 +21,7 @@ namespace {
 
 Field field(std::string name, Type type) { return Field{std::move(name), type}; }
 
-// Runs `fn`, which must throw idemload::Error, and returns the error.
-template <class Fn>
-Error error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& error) {
-    return error;
-  }
-  ADD_FAILURE() << "expected an idemload::Error";
-  return Error::Internal("no error thrown");
-}
+using idemload::testing::error_of;
 
 class PostgresTarget : public ::testing::Test {
  protected:

@@ -88,17 +88,7 @@ ScanResult scan_all(Target& target, std::string_view table, const Schema& column
 
 Field field(std::string name, Type type) { return Field{std::move(name), type}; }
 
-// Runs `fn`, which must throw idemload::Error, and returns the error.
-template <class Fn>
-Error error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& error) {
-    return error;
-  }
-  ADD_FAILURE() << "expected an idemload::Error";
-  return Error::Internal("no error thrown");
-}
+using idemload::testing::error_of;
 
 class TargetContract : public ::testing::TestWithParam<std::string> {
  protected:

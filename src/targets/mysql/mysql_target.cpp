@@ -24,6 +24,7 @@
 #include "core/value_text.h"
 #include "targets/mysql/mysql_connection.h"
 #include "targets/mysql/mysql_dialect.h"
+#include "targets/portable_sql.h"
 #include "targets/target.h"
 #include "targets/url.h"
 
@@ -349,16 +350,7 @@ class MysqlTarget : public Target {
   }
 
   // " WHERE …" (or "") and its parameters.
-  std::string scope_clause(const Scope& scope, Params& params) const {
-    switch (scope.kind) {
-      case Scope::Kind::kAll: return "";
-      case Scope::Kind::kLineage:
-        params.emplace_back(scope.batch);
-        return fmt::format(" WHERE {} = ?", quote(kLineageColumn));
-      case Scope::Kind::kWhere: return fmt::format(" WHERE ({})", scope.where_sql);
-    }
-    return "";
-  }
+  std::string scope_clause(const Scope& scope, Params& params) const { return scope_where_clause(*this, scope, params); }
 
   int64_t count(std::string_view table, const Scope& scope) override {
     Params params;
@@ -488,33 +480,11 @@ class MysqlTarget : public Target {
                          const std::vector<std::string>& key, const Scope& scope,
                          const std::optional<std::string>& lineage) override {
     Params params;
-    std::string cols, select;
-    for (const auto& field : columns.fields()) {
-      if (field.name == kLineageColumn) continue;
-      cols += (cols.empty() ? "" : ", ") + quote(field.name);
-      select += (select.empty() ? "" : ", ") + ("s." + quote(field.name));
-    }
     auto fields = table_schema(table);
-    if (lineage && fields && fields->index_of(kLineageColumn)) {
-      cols += ", " + quote(kLineageColumn);
-      select += ", ?";
-      params.emplace_back(*lineage);
-    }
-    std::string match;
-    for (const auto& name : key) {
-      match += fmt::format("{}t.{} <=> s.{}", match.empty() ? "" : " AND ", quote(name), quote(name));
-    }
-    std::string in_scope;
-    if (scope.kind == Scope::Kind::kLineage) {
-      in_scope = fmt::format(" AND t.{} = ?", quote(kLineageColumn));
-      params.emplace_back(scope.batch);
-    } else if (scope.kind == Scope::Kind::kWhere) {
-      in_scope = fmt::format(" AND ({})", scope.where_sql);
-    }
-    std::string sql = fmt::format(
-        "INSERT INTO {} ({}) SELECT {} FROM {} s WHERE NOT EXISTS (SELECT 1 FROM {} t WHERE {}{})", quote(table), cols,
-        select, quote(temp_table), quote(table), match, in_scope);
-    return params.empty() ? execute(sql, {}) : execute(sql, params);
+    bool write_lineage = fields && fields->index_of(kLineageColumn).has_value();
+    std::string sql =
+        insert_missing_sql(*this, table, temp_table, columns, key, scope, lineage, write_lineage, "<=>", params);
+    return execute(sql, params);
   }
 
   std::unique_ptr<Lock> lock(std::string_view name, std::chrono::milliseconds timeout) override {

@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/key_hash.h"
 #include "core/value_text.h"
+#include "targets/portable_sql.h"
 
 namespace idemload::targets {
 
@@ -347,16 +348,7 @@ class SqliteTarget : public Target {
   }
 
   // " WHERE …" (or "") and its parameters.
-  std::string scope_clause(const Scope& scope, Params& params, std::string_view qualifier = "") const {
-    switch (scope.kind) {
-      case Scope::Kind::kAll: return "";
-      case Scope::Kind::kLineage:
-        params.emplace_back(scope.batch);
-        return fmt::format(" WHERE {}{} = ?", qualifier, quote(kLineageColumn));
-      case Scope::Kind::kWhere: return fmt::format(" WHERE ({})", scope.where_sql);
-    }
-    return "";
-  }
+  std::string scope_clause(const Scope& scope, Params& params) const { return scope_where_clause(*this, scope, params); }
 
   int64_t count(std::string_view table, const Scope& scope) override {
     Params params;
@@ -472,31 +464,10 @@ class SqliteTarget : public Target {
                          const std::vector<std::string>& key, const Scope& scope,
                          const std::optional<std::string>& lineage) override {
     Params params;
-    std::string cols, select;
-    for (const auto& field : columns.fields()) {
-      if (field.name == kLineageColumn) continue;
-      cols += (cols.empty() ? "" : ", ") + quote(field.name);
-      select += (select.empty() ? "" : ", ") + ("s." + quote(field.name));
-    }
-    auto table_fields = table_schema(table);
-    if (lineage && table_fields && table_fields->index_of(kLineageColumn)) {
-      cols += ", " + quote(kLineageColumn);
-      select += ", ?";
-      params.emplace_back(*lineage);
-    }
-    std::string match;
-    for (const auto& name : key) {
-      match += fmt::format("{}t.{} IS s.{}", match.empty() ? "" : " AND ", quote(name), quote(name));
-    }
-    std::string in_scope;
-    if (scope.kind == Scope::Kind::kLineage) {
-      in_scope = fmt::format(" AND t.{} = ?", quote(kLineageColumn));
-      params.emplace_back(scope.batch);
-    } else if (scope.kind == Scope::Kind::kWhere) {
-      in_scope = fmt::format(" AND ({})", scope.where_sql);
-    }
-    std::string sql = fmt::format("INSERT INTO main.{} ({}) SELECT {} FROM temp.{} s WHERE NOT EXISTS (SELECT 1 FROM main.{} t WHERE {}{})",
-                                  quote(table), cols, select, quote(temp_table), quote(table), match, in_scope);
+    auto fields = table_schema(table);
+    bool write_lineage = fields && fields->index_of(kLineageColumn).has_value();
+    std::string sql = insert_missing_sql(*this, table, temp_table, columns, key, scope, lineage, write_lineage, "IS",
+                                         params);
     return execute(sql, params);
   }
 

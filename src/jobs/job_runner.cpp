@@ -104,6 +104,7 @@ JobResult run_load(const LoadRequest& input, const ProgressCallback& progress) {
   if (request.table.empty()) throw Error::InvalidInput("no table given (--table NAME)");
   if (request.key.empty()) throw Error::InvalidInput("no key given (--key COLS, e.g. --key ip,date,time)");
   if (request.chunk_rows == 0) throw Error::InvalidInput("--chunk-rows must be at least 1");
+  if (request.writers == 0 || request.writers > 16) throw Error::InvalidInput("--writers must be 1 to 16");
   auto strategy = strategies::make_strategy(request.strategy);
 
   // 1. Everything that can be checked without writing: sources, key columns, target.
@@ -224,8 +225,9 @@ JobResult run_load(const LoadRequest& input, const ProgressCallback& progress) {
     context.push_down = request.push_down;
     context.update_on_conflict = request.update_on_conflict;
     context.on_progress = progress;
-    context.in_chunk_transaction = [&](const strategies::StrategyStats& chunk) {
-      ledger.progress(job.job_id, chunk.rows_read, chunk.rows_inserted, now_ms());
+    context.writers = request.writers;
+    context.in_chunk_transaction = [&job](targets::Target& on, int64_t rows_read, int64_t chunk_inserted) {
+      Ledger(on).progress(job.job_id, rows_read, chunk_inserted, now_ms());
     };
     auto fill_counts = [&](const strategies::StrategyStats& s) {
       job.rows_read = s.rows_read;

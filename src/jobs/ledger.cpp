@@ -154,9 +154,13 @@ void Ledger::heartbeat(const std::string& job_id, int64_t now) {
                   {now, job_id, std::string(kRunning)});
 }
 
-void Ledger::progress(const std::string& job_id, int64_t rows_read, int64_t rows_inserted, int64_t now) {
-  target_.execute("UPDATE idemload_jobs SET rows_read = ?, rows_inserted = ?, heartbeat_at = ? WHERE job_id = ?",
-                  {rows_read, rows_inserted, now, job_id});
+void Ledger::progress(const std::string& job_id, int64_t rows_read, int64_t rows_inserted_delta, int64_t now) {
+  // An increment: chunks may commit on several connections in any order, and the row then
+  // always holds the sum of the committed chunks.
+  target_.execute(
+      "UPDATE idemload_jobs SET rows_read = ?, rows_inserted = COALESCE(rows_inserted, 0) + ?, heartbeat_at = ? "
+      "WHERE job_id = ?",
+      {rows_read, rows_inserted_delta, now, job_id});
 }
 
 void Ledger::finish(const JobRow& job) {

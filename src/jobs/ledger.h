@@ -65,8 +65,9 @@ class Ledger {
   std::vector<JobRow> find_in_state(const std::string& table, const std::string& batch, const std::string& state);
 
   void heartbeat(const std::string& job_id, int64_t now);
-  // Progress inside a data transaction (chunked strategies).
-  void progress(const std::string& job_id, int64_t rows_read, int64_t rows_inserted, int64_t now);
+  // Progress inside a data transaction (chunked strategies): rows read so far, and the rows the
+  // transaction inserted, added to the recorded count.
+  void progress(const std::string& job_id, int64_t rows_read, int64_t rows_inserted_delta, int64_t now);
   // Writes the final counts and state (succeeded or failed) of `job`.
   void finish(const JobRow& job);
   // running -> abandoned (only if still running); returns whether it changed.

@@ -22,6 +22,7 @@ nlohmann::json LoadRequest::to_json() const {
           {"lineage", lineage},
           {"evolve_add_columns", evolve_add_columns},
           {"chunk_rows", chunk_rows},
+          {"writers", writers},
           {"max_rejects", max_rejects},
           {"reject_file", reject_file},
           {"column_types", types},
@@ -42,7 +43,8 @@ LoadRequest LoadRequest::from_json(const nlohmann::json& json) {
     request.primary_key = json.value("primary_key", false);
     request.lineage = json.value("lineage", true);
     request.evolve_add_columns = json.value("evolve_add_columns", false);
-    request.chunk_rows = json.value("chunk_rows", static_cast<size_t>(100000));
+    request.chunk_rows = json.value("chunk_rows", static_cast<size_t>(250000));
+    request.writers = json.value("writers", static_cast<size_t>(2));
     request.max_rejects = json.value("max_rejects", static_cast<int64_t>(-1));
     request.reject_file = json.value("reject_file", "");
     request.ignore_corrupt_files = json.value("ignore_corrupt_files", false);

@@ -28,7 +28,8 @@ struct LoadRequest {
   bool lineage = true;               // add _batch when creating; --lineage adds it to an existing table
   bool add_lineage = false;          // add _batch to an existing table that lacks it
   bool evolve_add_columns = false;   // add missing columns to an existing table
-  size_t chunk_rows = 100000;
+  size_t chunk_rows = 250000;
+  size_t writers = 2;                // connections writing chunks at once (servers only; SQLite: 1)
   int64_t lock_timeout_ms = 10000;
   int64_t max_rejects = -1;          // -1: no limit
   std::string reject_file;

@@ -73,6 +73,58 @@ INSTANTIATE_TEST_SUITE_P(
                       DedupeCase{"unique_ids", {0, 1}, &default_key_hash, kManyBatches}),
     [](const ::testing::TestParamInfo<DedupeCase>& param_info) { return std::string(param_info.param.name); });
 
+// Seeded with the keys already in the target, the Deduper is de-duplication and anti-join at
+// once: the first occurrence of each key wins unless the key is in the seed; each seed key the
+// source has counts once as matched, however often it occurs. Checked against std::set for
+// every hash, including ones that make every key collide.
+TEST_P(DedupeAgainstReference, SeededWithPresentKeysAlsoAntiJoins) {
+  const DedupeCase& param = GetParam();
+  std::mt19937_64 rng(99);
+  // The seed: keys of rows like the source's (so many overlap) plus keys of rows it never has.
+  int64_t next_id = 0;
+  Batch seed_rows = testing::random_batch(rng, 1000000, 700);
+  KeySet present(param.hash);
+  std::set<std::vector<std::string>> seeded;
+  for (size_t row = 0; row < seed_rows.num_rows(); row += 2) {
+    seeded.insert(testing::reference_key(seed_rows, param.key_columns, row));
+  }
+  std::vector<uint32_t> even;
+  for (uint32_t row = 0; row < seed_rows.num_rows(); row += 2) even.push_back(row);
+  Batch half = seed_rows.take(even);
+  present.insert_keys(half, param.key_columns, /*mark=*/true);
+  present.insert_keys(half, param.key_columns, /*mark=*/true);  // twice: still one key each
+  ASSERT_EQ(present.size(), seeded.size());
+
+  Deduper deduper(param.key_columns, param.hash);
+  deduper.seed(std::move(present));
+  std::set<std::vector<std::string>> seen;
+  std::vector<int64_t> expected_ids, actual_ids;
+  int64_t matched = 0;
+  Batch out;
+  for (size_t rows : param.batch_sizes) {
+    Batch in = testing::random_batch(rng, next_id, rows);
+    next_id += static_cast<int64_t>(rows);
+    for (size_t row = 0; row < rows; ++row) {
+      auto key = testing::reference_key(in, param.key_columns, row);
+      if (!seen.insert(key).second) continue;
+      if (seeded.count(key) != 0) {
+        ++matched;
+      } else {
+        expected_ids.push_back(in.column(0).int_at(row));
+      }
+    }
+    deduper.apply(in, out);
+    for (int64_t id : testing::ids_of(out)) actual_ids.push_back(id);
+  }
+  EXPECT_EQ(actual_ids, expected_ids);
+  EXPECT_EQ(deduper.rows_matched(), matched);
+  EXPECT_EQ(deduper.distinct_keys(), static_cast<int64_t>(seen.size()));
+  EXPECT_EQ(deduper.rows_dropped(), next_id - static_cast<int64_t>(seen.size()));
+  if (param.key_columns.front() != 0) {
+    EXPECT_GT(matched, 0);  // the data really overlaps the seed
+  }
+}
+
 TEST(Deduper, NullKeysAreEqualToEachOther) {
   auto schema = std::make_shared<const Schema>(std::vector<Field>{{"k", Type::kString}, {"v", Type::kInt64}});
   Batch in(schema);

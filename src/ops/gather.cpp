@@ -81,6 +81,47 @@ void gather_append(const Batch& in, const uint32_t* selection, size_t count, Bat
   if (!in.source_rows.empty()) gather_fixed(in.source_rows, selection, count, out.source_rows);
 }
 
+void RowPermuter::apply(Batch& batch, const std::vector<uint32_t>& order) {
+  const size_t rows = batch.num_rows();
+  if (order.size() != rows) {
+    throw Error::Internal("permute: " + std::to_string(order.size()) + " positions for " + std::to_string(rows) +
+                          " rows");
+  }
+  auto permute_fixed = [&order, rows](auto& values, auto& scratch) {
+    scratch.clear();
+    gather_fixed(values, order.data(), rows, scratch);
+    std::swap(values, scratch);
+  };
+  for (size_t column_idx = 0; column_idx < batch.num_columns(); ++column_idx) {
+    Column& column = batch.column(column_idx);
+    permute_fixed(column.validity(), validity_);
+    switch (column.storage()) {
+      case Storage::kInts: permute_fixed(column.ints(), ints_); break;
+      case Storage::kDoubles: permute_fixed(column.doubles(), doubles_); break;
+      case Storage::kBytes: {
+        const std::vector<uint64_t>& from_offsets = column.offsets();
+        offsets_.resize(rows + 1);
+        offsets_[0] = 0;
+        for (size_t idx = 0; idx < rows; ++idx) {
+          const uint32_t row = order[idx];
+          offsets_[idx + 1] = offsets_[idx] + (from_offsets[row + 1] - from_offsets[row]);
+        }
+        bytes_.resize(offsets_[rows]);
+        const char* src = column.bytes().data();
+        char* dest = bytes_.data();
+        for (size_t idx = 0; idx < rows; ++idx) {
+          const uint32_t row = order[idx];
+          std::memcpy(dest + offsets_[idx], src + from_offsets[row], offsets_[idx + 1] - offsets_[idx]);
+        }
+        std::swap(column.offsets(), offsets_);
+        std::swap(column.bytes(), bytes_);
+        break;
+      }
+    }
+  }
+  if (batch.source_rows.size() == rows) permute_fixed(batch.source_rows, source_rows_);
+}
+
 void gather(const Batch& in, const std::vector<uint32_t>& selection, Batch& out) {
   reset_like(in, out);
   gather_append(in, selection.data(), selection.size(), out);

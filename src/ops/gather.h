@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/column.h"
@@ -18,6 +19,22 @@ void gather_append(const Batch& in, const uint32_t* selection, size_t count, Bat
 
 // Clears `out` (giving it `in`'s schema when it has another schema object), then gathers.
 void gather(const Batch& in, const std::vector<uint32_t>& selection, Batch& out);
+
+// Puts the rows of `batch` in the order `order` (a permutation of 0..rows), in place: one
+// column at a time through scratch buffers that are kept (and swapped with the columns'), so
+// the extra memory is one column, not a second batch.
+class RowPermuter {
+ public:
+  void apply(Batch& batch, const std::vector<uint32_t>& order);
+
+ private:
+  std::vector<uint8_t> validity_;
+  std::vector<int64_t> ints_;
+  std::vector<double> doubles_;
+  std::vector<uint64_t> offsets_;
+  std::string bytes_;
+  std::vector<int64_t> source_rows_;
+};
 
 // Makes `out` an empty batch with `in`'s schema, reusing its buffers when the schema object is
 // the same. Shared by the operators, whose `apply(in, out)` clears `out` first.

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "core/error.h"
@@ -56,6 +57,42 @@ TEST(Gather, MatchesTakeForAnySelection) {
       }
     }
   }
+}
+
+// In-place reordering gives what Batch::take gives, for several batches through one
+// permuter (its scratch buffers are swapped with the columns' and reused).
+TEST(RowPermuter, MatchesTakeForAnyPermutation) {
+  std::mt19937_64 rng(12);
+  RowPermuter permuter;
+  for (size_t rows : {0, 1, 2, 317, 1000}) {
+    Batch batch = testing::random_batch(rng, 0, rows);
+    for (size_t row = 0; row < rows; ++row)
+      batch.source_rows.push_back(static_cast<int64_t>(row) * 3);
+    std::vector<uint32_t> order(rows);
+    for (uint32_t row = 0; row < rows; ++row) order[row] = row;
+    std::shuffle(order.begin(), order.end(), rng);
+    Batch expected = batch.take(order);
+    permuter.apply(batch, order);
+    ASSERT_EQ(batch.num_rows(), rows);
+    EXPECT_EQ(batch.source_rows, expected.source_rows);
+    for (size_t row = 0; row < rows; ++row)
+      ASSERT_EQ(row_text(batch, row), row_text(expected, row)) << "row " << row;
+    for (size_t column_idx = 0; column_idx < batch.num_columns(); ++column_idx) {
+      const Column& column = batch.column(column_idx);
+      EXPECT_EQ(column.validity().size(), rows);
+      if (column.storage() == Storage::kBytes) {
+        EXPECT_EQ(column.offsets().size(), rows + 1);
+        EXPECT_EQ(column.offsets().back(), column.bytes().size());
+      }
+    }
+  }
+}
+
+TEST(RowPermuter, RejectsAnOrderOfAnotherLength) {
+  std::mt19937_64 rng(13);
+  Batch batch = testing::random_batch(rng, 0, 10);
+  RowPermuter permuter;
+  EXPECT_THROW(permuter.apply(batch, std::vector<uint32_t>{0, 1}), Error);
 }
 
 TEST(Gather, AppendsAfterExistingRows) {

@@ -275,7 +275,7 @@ uint64_t KeySet::store(std::string_view encoded) {
 }
 
 bool KeySet::key_equals(uint64_t ref, std::string_view encoded) const {
-  uint64_t location = ref - 1;
+  uint64_t location = (ref & ~kMark) - 1;
   const char* at = blocks_[location >> 32].data() + (location & 0xFFFFFFFFULL);
   uint64_t length = 0;
   at = get_varint(at, length);
@@ -283,6 +283,10 @@ bool KeySet::key_equals(uint64_t ref, std::string_view encoded) const {
 }
 
 bool KeySet::insert_hashed(std::string_view encoded, uint64_t hash) {
+  return insert_or_unmark(encoded, hash, false) == Found::kNew;
+}
+
+KeySet::Found KeySet::insert_or_unmark(std::string_view encoded, uint64_t hash, bool mark) {
   if (size_ >= grow_at_) grow(capacity() * 2);
   Slot* slots = this->slots();
   size_t mask = capacity() - 1;
@@ -290,14 +294,18 @@ bool KeySet::insert_hashed(std::string_view encoded, uint64_t hash) {
   while (true) {
     Slot& slot = slots[idx];
     if (slot.ref == 0) {
-      slot.ref = store(encoded);
+      slot.ref = store(encoded) | (mark ? kMark : 0);
       slot.hash = hash;
       ++size_;
-      return true;
+      return Found::kNew;
     }
     // The full 64-bit hash is compared first, so the key bytes are read only for a real
     // candidate (almost always the key itself).
-    if (slot.hash == hash && key_equals(slot.ref, encoded)) return false;
+    if (slot.hash == hash && key_equals(slot.ref, encoded)) {
+      if ((slot.ref & kMark) == 0 || mark) return Found::kPresent;
+      slot.ref &= ~kMark;
+      return Found::kUnmarked;
+    }
     idx = (idx + 1) & mask;
   }
 }
@@ -343,18 +351,29 @@ void KeySet::check_key_types(const Batch& batch, const std::vector<size_t>& key_
                            ")");
 }
 
-void KeySet::insert_keys(const Batch& batch, const std::vector<size_t>& key_columns) {
+void KeySet::insert_keys(const Batch& batch, const std::vector<size_t>& key_columns, bool mark) {
   check_key_types(batch, key_columns, "the batch");
   scratch_.encode(batch, key_columns, hash_);
-  insert_encoded(scratch_, nullptr);
+  size_t rows = scratch_.size();
+  for (size_t row = 0; row < rows; ++row) {
+    if (row + kPrefetchDistance < rows) prefetch(scratch_.hash(row + kPrefetchDistance));
+    insert_or_unmark(scratch_.key(row), scratch_.hash(row), mark);
+  }
 }
 
-void KeySet::insert_encoded(const EncodedKeys& keys, std::vector<uint32_t>* new_rows) {
+void KeySet::insert_encoded(const EncodedKeys& keys, std::vector<uint32_t>* new_rows, int64_t* unmarked) {
   size_t rows = keys.size();
   for (size_t row = 0; row < rows; ++row) {
     if (row + kPrefetchDistance < rows) prefetch(keys.hash(row + kPrefetchDistance));
-    if (insert_hashed(keys.key(row), keys.hash(row)) && new_rows != nullptr) {
-      new_rows->push_back(static_cast<uint32_t>(row));
+    switch (insert_or_unmark(keys.key(row), keys.hash(row), false)) {
+      case Found::kNew:
+        if (new_rows != nullptr) new_rows->push_back(static_cast<uint32_t>(row));
+        break;
+      case Found::kUnmarked:
+        if (unmarked != nullptr) ++*unmarked;
+        break;
+      case Found::kPresent:
+        break;
     }
   }
 }

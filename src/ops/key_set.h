@@ -70,10 +70,14 @@ class KeySet {
   // Batch helpers: encode the key columns of every row once, then insert or probe.
   // The first batch fixes the key column types; a later batch whose key columns have other
   // types throws Error(kSchemaDrift) naming both (keys of different types never compare equal).
-  void insert_keys(const Batch& batch, const std::vector<size_t>& key_columns);
+  // With `mark`, the keys inserted are marked (e.g. the keys already in the target, so that one
+  // set serves both de-duplication and the anti-join; see insert_encoded).
+  void insert_keys(const Batch& batch, const std::vector<size_t>& key_columns, bool mark = false);
   // Inserts every key of `keys` (encoded with this set's hash_function()); appends to
-  // `new_rows` (when not null) the rows whose key was new, in order.
-  void insert_encoded(const EncodedKeys& keys, std::vector<uint32_t>* new_rows);
+  // `new_rows` (when not null) the rows whose key was new, in order. A key found marked is
+  // unmarked (a later occurrence is then simply present) and counted in `unmarked` (when not
+  // null); its row is not new.
+  void insert_encoded(const EncodedKeys& keys, std::vector<uint32_t>* new_rows, int64_t* unmarked = nullptr);
   // Appends to `rows` the rows of `keys` whose key is present (`want_present`) or absent.
   void probe_encoded(const EncodedKeys& keys, bool want_present, std::vector<uint32_t>& rows) const;
 
@@ -96,8 +100,8 @@ class KeySet {
   bool contains_hashed(std::string_view encoded, uint64_t hash) const;
 
  private:
-  // A slot is empty when ref == 0; otherwise ref - 1 = (block << 32) | position of the key's
-  // length prefix (a varint) and bytes in the arena.
+  // A slot is empty when ref == 0; otherwise (ref & ~kMark) - 1 = (block << 32) | position of
+  // the key's length prefix (a varint) and bytes in the arena, and kMark is the key's mark.
   struct Slot {
     uint64_t hash;
     uint64_t ref;
@@ -106,11 +110,14 @@ class KeySet {
   Slot* slots() const { return reinterpret_cast<Slot*>(slot_memory_.data()); }
   size_t index_of(uint64_t hash) const { return static_cast<size_t>((hash * kMultiplier) >> shift_); }
   bool key_equals(uint64_t ref, std::string_view encoded) const;
+  enum class Found { kNew, kUnmarked, kPresent };
+  Found insert_or_unmark(std::string_view encoded, uint64_t hash, bool mark);
   uint64_t store(std::string_view encoded);
   void grow(size_t min_capacity);
   void prefetch(uint64_t hash) const { __builtin_prefetch(slots() + index_of(hash)); }
 
   static constexpr uint64_t kMultiplier = 0x9E3779B97F4A7C15ULL;  // Fibonacci hashing
+  static constexpr uint64_t kMark = uint64_t{1} << 63;             // blocks < 2^31: refs < 2^63
   static constexpr size_t kBlockBytes = size_t{1} << 22;
   static constexpr size_t kPrefetchDistance = 8;
 

@@ -1,7 +1,7 @@
 // antijoin: inserts only the source rows whose key is not yet in scope, committing in chunks.
 // A crash between chunks leaves committed chunks in place; the next run's anti-join skips them.
-//   client:    scope keys streamed into an exact in-memory KeySet, the source anti-joined
-//              against it batch by batch;
+//   client:    scope keys streamed into an exact in-memory KeySet, which then de-duplicates
+//              the source and drops the keys it holds, batch by batch;
 //   push-down: the de-duplicated source bulk-copied into a temporary table, then one
 //              INSERT … SELECT … WHERE NOT EXISTS in the database (for scopes too large for memory).
 #include "core/failpoint.h"
@@ -24,34 +24,10 @@ class AntiJoinStrategy : public Strategy {
   static void run_client(StrategyContext& context, StrategyStats& stats) {
     ops::KeySet present;
     scan_scope_keys(context, present, stats);
-    ChunkedWriter writer(context, targets::WriteMode::kInsert);
-    // Reading, de-duplicating and anti-joining run on a second thread, ahead of the writes on
-    // this one. The producer owns the source, the Deduper and the AntiJoin; `present` is only
-    // read. Progress callbacks stay on this thread.
-    StrategyContext producer_context = context;
-    producer_context.on_progress = nullptr;
-    ops::AntiJoin anti_join(present, context.key_columns);
-    DedupedSource source(producer_context);
-    Batch deduped(context.source->schema());
-    BatchPipe pipe(
-        [&](Batch& missing, StrategyStats& produced) {
-          if (!source.next(deduped, produced)) return false;
-          anti_join.apply(deduped, missing);
-          produced.rows_matched = anti_join.rows_matched();
-          return true;
-        },
-        stats);
-    Batch missing(context.source->schema());
-    StrategyStats produced;
-    while (pipe.next(missing, produced)) {
-      stats.rows_read = produced.rows_read;
-      stats.rows_duplicate = produced.rows_duplicate;
-      stats.rows_distinct = produced.rows_distinct;
-      stats.rows_matched = produced.rows_matched;
-      if (context.on_progress) context.on_progress(stats);
-      writer.add(missing, stats);
-    }
-    writer.finish(stats);
+    // The keys in scope seed the de-duplication's set: one exact set and one probe per row
+    // both de-duplicate the source and anti-join it. Reading, de-duplicating and sorting
+    // chunks run on a second thread, ahead of the writes on this one.
+    write_chunks(context, targets::WriteMode::kInsert, nullptr, stats, &present);
     stats.keys_only_in_scope = stats.scope_keys - stats.rows_matched;
   }
 
@@ -75,7 +51,8 @@ class AntiJoinStrategy : public Strategy {
       next.scope_keys = before;
       next.keys_only_in_scope = before - next.rows_matched;
       next.chunks_committed = 1;
-      if (context.in_chunk_transaction) context.in_chunk_transaction(next);
+      if (context.in_chunk_transaction)
+        context.in_chunk_transaction(target, next.rows_read, next.rows_inserted);
       IDEMLOAD_FAILPOINT(inside_commit);
       target.commit();
       stats = next;

@@ -9,11 +9,7 @@ class AppendStrategy : public Strategy {
   std::string_view name() const override { return "append"; }
   bool idempotent() const override { return false; }
   void run(StrategyContext& context, StrategyStats& stats) override {
-    DedupedSource source(context);
-    ChunkedWriter writer(context, targets::WriteMode::kInsert);
-    Batch rows(context.source->schema());
-    while (source.next(rows, stats)) writer.add(rows, stats);
-    writer.finish(stats);
+    write_chunks(context, targets::WriteMode::kInsert, nullptr, stats);
   }
 };
 

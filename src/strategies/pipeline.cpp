@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <thread>
 
 #include "core/error.h"
 #include "core/failpoint.h"
@@ -10,8 +11,10 @@
 
 namespace idemload::strategies {
 
-DedupedSource::DedupedSource(StrategyContext& context)
-    : context_(context), deduper_(context.key_columns), raw_(context.source->schema()) {}
+DedupedSource::DedupedSource(StrategyContext& context, ops::KeySet* present)
+    : context_(context), deduper_(context.key_columns), seeded_(present != nullptr), raw_(context.source->schema()) {
+  if (present != nullptr) deduper_.seed(std::move(*present));
+}
 
 bool DedupedSource::next(Batch& out, StrategyStats& stats) {
   if (!context_.source->next(raw_)) return false;
@@ -20,6 +23,7 @@ bool DedupedSource::next(Batch& out, StrategyStats& stats) {
   stats.rows_read = deduper_.rows_in();
   stats.rows_duplicate = deduper_.rows_dropped();
   stats.rows_distinct = deduper_.distinct_keys();
+  if (seeded_) stats.rows_matched = deduper_.rows_matched();
   if (context_.on_progress) context_.on_progress(stats);
   return true;
 }
@@ -63,7 +67,7 @@ void BatchPipe::run() {
     std::lock_guard<std::mutex> lock(mutex_);
     done_ = true;
   }
-  filled_.notify_one();
+  filled_.notify_all();  // every consumer waiting (write_chunks may run several)
 }
 
 bool BatchPipe::next(Batch& out, StrategyStats& stats) {
@@ -90,7 +94,7 @@ void scan_scope_keys(StrategyContext& context, ops::KeySet& present, StrategySta
   for (size_t idx = 0; idx < all_columns.size(); ++idx) all_columns[idx] = idx;
   int64_t rows = 0;
   context.target->scan(context.table, key_schema, context.scope, kDefaultBatchRows, [&](const Batch& keys) {
-    present.insert_keys(keys, all_columns);
+    present.insert_keys(keys, all_columns, /*mark=*/true);
     rows += static_cast<int64_t>(keys.num_rows());
   });
   stats.scope_keys = static_cast<int64_t>(present.size());
@@ -101,72 +105,181 @@ void scan_scope_keys(StrategyContext& context, ops::KeySet& present, StrategySta
   }
 }
 
-ChunkedWriter::ChunkedWriter(StrategyContext& context, targets::WriteMode mode)
-    : context_(context), pending_(context.source->schema()) {
+ChunkBuilder::ChunkBuilder(const StrategyContext& context)
+    : key_columns_(context.key_columns), chunk_rows_(std::max<size_t>(context.chunk_rows, 1)) {}
+
+size_t ChunkBuilder::fill(const Batch& rows, size_t offset, Batch& chunk) {
+  const size_t take =
+      std::min(chunk_rows_ - std::min(chunk_rows_, chunk.num_rows()), rows.num_rows() - offset);
+  if (take == 0) return offset;
+  selection_.resize(take);
+  std::iota(selection_.begin(), selection_.end(), static_cast<uint32_t>(offset));
+  ops::gather_append(rows, selection_.data(), take, chunk);
+  return offset + take;
+}
+
+void ChunkBuilder::sort(Batch& chunk) {
+  if (key_columns_.empty() || chunk.num_rows() < 2) return;
+  key_arena_.clear();
+  encode_keys(chunk, key_columns_, key_arena_, key_offsets_);
+  auto key_of = [this](uint32_t row) {
+    return std::string_view(key_arena_.data() + key_offsets_[row],
+                            key_offsets_[row + 1] - key_offsets_[row]);
+  };
+  selection_.resize(chunk.num_rows());
+  std::iota(selection_.begin(), selection_.end(), 0u);
+  auto less = [&key_of](uint32_t a, uint32_t b) { return key_of(a) < key_of(b); };
+  if (std::is_sorted(selection_.begin(), selection_.end(), less)) return;
+  std::sort(selection_.begin(), selection_.end(), less);
+  permuter_.apply(chunk, selection_);
+}
+
+namespace {
+
+// What the writers share: the committed totals and the first error.
+struct CommitState {
+  std::mutex mutex;
+  StrategyStats committed;  // producer counts as of the latest chunk, written counts summed
+  std::exception_ptr error;
+  bool stop = false;
+};
+
+// One writer: takes chunks from the pipe and commits each on `target` until the end, an error
+// or another writer's error.
+void run_writer(StrategyContext& context, targets::Target& target, targets::BulkWriter& writer,
+                BatchPipe& pipe, CommitState& state) {
+  Batch chunk;
+  StrategyStats produced;
+  try {
+    auto stopped = [&state] {
+      std::lock_guard<std::mutex> lock(state.mutex);
+      return state.stop;
+    };
+    while (!stopped()) {
+      // Another writer may fail while this one waits: its chunk is then left unwritten.
+      if (!pipe.next(chunk, produced) || stopped()) return;
+      int64_t inserted = 0;
+      if (chunk.num_rows() > 0) {
+        IDEMLOAD_FAILPOINT(target_write);
+        target.begin();
+        try {
+          inserted += writer.write(chunk);
+          inserted += writer.flush();
+          IDEMLOAD_FAILPOINT(before_chunk_commit);
+          if (context.in_chunk_transaction)
+            context.in_chunk_transaction(target, produced.rows_read, inserted);
+          IDEMLOAD_FAILPOINT(inside_commit);
+          target.commit();
+        } catch (...) {
+          target.rollback();
+          throw;
+        }
+      }
+      // The counts move to the totals only once the chunk is committed: a rolled-back chunk
+      // counts for nothing.
+      {
+        std::lock_guard<std::mutex> lock(state.mutex);
+        StrategyStats& total = state.committed;
+        total.rows_read = std::max(total.rows_read, produced.rows_read);
+        total.rows_duplicate = std::max(total.rows_duplicate, produced.rows_duplicate);
+        total.rows_distinct = std::max(total.rows_distinct, produced.rows_distinct);
+        total.rows_matched = std::max(total.rows_matched, produced.rows_matched);
+        total.rows_inserted += inserted;
+        if (chunk.num_rows() > 0) total.chunks_committed += 1;
+        if (context.on_progress) context.on_progress(total);
+      }
+      if (chunk.num_rows() > 0) IDEMLOAD_FAILPOINT(after_chunk_commit);
+    }
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(state.mutex);
+    if (!state.error) state.error = std::current_exception();
+    state.stop = true;
+  }
+}
+
+}  // namespace
+
+void write_chunks(StrategyContext& context, targets::WriteMode mode, const RowFilter& filter,
+                  StrategyStats& stats, ops::KeySet* present) {
   targets::WriteOptions options;
   options.mode = mode;
   options.key = context.key;
   options.lineage = context.lineage;
-  writer_ = context.target->writer(context.table, *context.source->schema(), options);
-  pending_.reserve(context.chunk_rows);
-}
-
-void ChunkedWriter::add(const Batch& rows, StrategyStats& stats) {
-  const size_t chunk_rows = std::max<size_t>(context_.chunk_rows, 1);
-  size_t offset = 0;
-  while (offset < rows.num_rows()) {
-    const size_t take = std::min(chunk_rows - std::min(chunk_rows, pending_.num_rows()), rows.num_rows() - offset);
-    selection_.resize(take);
-    std::iota(selection_.begin(), selection_.end(), static_cast<uint32_t>(offset));
-    ops::gather_append(rows, selection_.data(), take, pending_);
-    offset += take;
-    if (pending_.num_rows() >= chunk_rows) commit_chunk(stats);
+  const Schema& table_schema = *context.source->schema();
+  const size_t writers =
+      context.target->parallel_writes() ? std::max<size_t>(context.writers, 1) : 1;
+  // The further connections, each with its own writer, opened before anything is read.
+  std::vector<std::unique_ptr<targets::Target>> connections;
+  std::vector<std::unique_ptr<targets::BulkWriter>> bulk_writers;
+  bulk_writers.push_back(context.target->writer(context.table, table_schema, options));
+  for (size_t idx = 1; idx < writers; ++idx) {
+    connections.push_back(context.target->reconnect());
+    bulk_writers.push_back(connections.back()->writer(context.table, table_schema, options));
   }
-}
 
-const Batch& ChunkedWriter::sorted_by_key() {
-  // Rows in key order reach the key's B-tree (primary key, unique index) as a sweep from left
-  // to right instead of random probes: each index page is visited once per chunk. The chunk's
-  // rows and what it commits are the same; only the order of the INSERTs changes. The key
-  // encodings sort like the keys (core/key_hash.h).
-  key_arena_.clear();
-  encode_keys(pending_, context_.key_columns, key_arena_, key_offsets_);
-  auto key_of = [this](uint32_t row) {
-    return std::string_view(key_arena_.data() + key_offsets_[row], key_offsets_[row + 1] - key_offsets_[row]);
-  };
-  selection_.resize(pending_.num_rows());
-  std::iota(selection_.begin(), selection_.end(), 0u);
-  auto less = [&key_of](uint32_t a, uint32_t b) { return key_of(a) < key_of(b); };
-  if (std::is_sorted(selection_.begin(), selection_.end(), less)) return pending_;
-  std::sort(selection_.begin(), selection_.end(), less);
-  ops::gather(pending_, selection_, sorted_);
-  return sorted_;
+  // The producer's own copy of the context, without the progress callback (the writers report
+  // progress). It owns the source, the Deduper, the filter's state and the builder.
+  StrategyContext producer_context = context;
+  producer_context.on_progress = nullptr;
+  DedupedSource source(producer_context, present);
+  ChunkBuilder builder(producer_context);
+  const std::shared_ptr<const Schema>& schema = context.source->schema();
+  Batch deduped(schema);
+  Batch rows(schema);
+  size_t offset = 0;  // rows of `rows` already in a chunk
+  bool source_done = false;
+  bool final_stats_sent = false;
+  CommitState state;
+  state.committed = stats;
+  {
+    // `chunk` is the pipe's own batch, recycled: it is filled in place, then sorted in place.
+    // One chunk waits in the pipe; with the chunks being written and the one being filled,
+    // writers + 2 chunks are in memory at most.
+    BatchPipe pipe(
+        [&](Batch& chunk, StrategyStats& produced) {
+          if (chunk.schema_ptr() != schema) {
+            chunk = Batch(schema);
+          } else {
+            chunk.clear();
+          }
+          while (!builder.full(chunk)) {
+            if (offset == rows.num_rows()) {
+              if (source_done || !source.next(deduped, produced)) {
+                source_done = true;
+                break;
+              }
+              offset = 0;
+              if (filter) {
+                filter(deduped, rows, produced);
+              } else {
+                std::swap(rows, deduped);
+              }
+              continue;
+            }
+            offset = builder.fill(rows, offset, chunk);
+          }
+          if (chunk.num_rows() == 0) {
+            // One last, empty hand-over carries the stats of the batches read after the last
+            // chunk (e.g. rows all present or duplicates); an empty chunk commits nothing.
+            if (final_stats_sent) return false;
+            final_stats_sent = true;
+            return true;
+          }
+          builder.sort(chunk);
+          return true;
+        },
+        stats, 1);
+    std::vector<std::thread> threads;
+    for (size_t idx = 1; idx < writers; ++idx) {
+      threads.emplace_back([&, idx] {
+        run_writer(context, *connections[idx - 1], *bulk_writers[idx], pipe, state);
+      });
+    }
+    run_writer(context, *context.target, *bulk_writers[0], pipe, state);
+    for (auto& thread : threads) thread.join();
+  }  // the pipe stops its producer here, if an error ended the writers early
+  stats = state.committed;
+  if (state.error) std::rethrow_exception(state.error);
 }
-
-void ChunkedWriter::commit_chunk(StrategyStats& stats) {
-  if (pending_.num_rows() == 0) return;
-  IDEMLOAD_FAILPOINT(target_write);
-  // The counts move to `stats` only once the chunk is committed: a rolled-back chunk counts for
-  // nothing, and the ledger progress written inside the transaction commits with the rows.
-  StrategyStats next = stats;
-  context_.target->begin();
-  try {
-    next.rows_inserted += writer_->write(context_.key_columns.empty() ? pending_ : sorted_by_key());
-    next.rows_inserted += writer_->flush();
-    IDEMLOAD_FAILPOINT(before_chunk_commit);
-    next.chunks_committed += 1;
-    if (context_.in_chunk_transaction) context_.in_chunk_transaction(next);
-    IDEMLOAD_FAILPOINT(inside_commit);
-    context_.target->commit();
-  } catch (...) {
-    context_.target->rollback();
-    throw;
-  }
-  stats = next;
-  IDEMLOAD_FAILPOINT(after_chunk_commit);
-  pending_.clear();
-}
-
-void ChunkedWriter::finish(StrategyStats& stats) { commit_chunk(stats); }
 
 }  // namespace idemload::strategies

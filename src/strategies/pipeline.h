@@ -12,6 +12,7 @@
 
 #include "ops/anti_join.h"
 #include "ops/dedupe.h"
+#include "ops/gather.h"
 #include "ops/key_set.h"
 #include "strategies/strategy.h"
 
@@ -21,21 +22,27 @@ namespace idemload::strategies {
 // whole stream). Returns false at the end. `out` may be empty when a whole batch was dropped.
 class DedupedSource {
  public:
-  explicit DedupedSource(StrategyContext& context);
+  // With `present` (the keys in scope, from scan_scope_keys), rows whose key is in it are
+  // dropped as well and stats.rows_matched counts those keys: the anti-join done by the
+  // de-duplication's own set (ops::Deduper::seed).
+  explicit DedupedSource(StrategyContext& context, ops::KeySet* present = nullptr);
   bool next(Batch& out, StrategyStats& stats);
   const ops::KeySet& keys() const { return deduper_.keys(); }
 
  private:
   StrategyContext& context_;
   ops::Deduper deduper_;
+  bool seeded_ = false;
   Batch raw_;
 };
 
 // Runs a producer of batches on a second thread, a few batches ahead of the caller, so that
 // reading, de-duplicating and anti-joining the source overlap with writing to the target.
 // The producer fills a batch and its own copy of the stats; next() hands both over in order.
-// The producer must touch nothing the caller uses meanwhile. An exception it throws is rethrown
-// by next(); destroying the pipe stops the producer and waits for it.
+// The producer must touch nothing the caller uses meanwhile. Several threads may call next()
+// at once (each batch goes to one of them; the end and the producer's exception reach all).
+// An exception the producer throws is rethrown by next(); destroying the pipe stops the
+// producer and waits for it.
 class BatchPipe {
  public:
   // Returns false at the end of the stream (then `out` is ignored).
@@ -70,30 +77,46 @@ class BatchPipe {
   std::thread thread_;
 };
 
-// The keys of the rows in scope, as an exact set; stats.scope_keys is set.
+// The keys of the rows in scope, as an exact set (inserted marked, ready to seed a
+// DedupedSource); stats.scope_keys is set.
 void scan_scope_keys(StrategyContext& context, ops::KeySet& present, StrategyStats& stats);
 
-// Buffers rows and writes them in transactions of context.chunk_rows rows, each commit
-// followed by the after_chunk_commit failpoint; each chunk is sent in key order (B-tree
-// appends rather than random inserts). Call finish() at the end.
-class ChunkedWriter {
+// Fills chunks of context.chunk_rows rows and puts each in key order, so that the chunk
+// reaches the key's B-tree (primary key, unique index) as one sweep from left to right instead
+// of random probes. The rows of a chunk and what it commits are the same; only the order of the
+// INSERTs changes. The key encodings sort like the keys (core/key_hash.h).
+class ChunkBuilder {
  public:
-  ChunkedWriter(StrategyContext& context, targets::WriteMode mode);
-  void add(const Batch& rows, StrategyStats& stats);
-  void finish(StrategyStats& stats);
+  explicit ChunkBuilder(const StrategyContext& context);
+  // Appends rows `offset`… of `rows` to `chunk` until it is full; returns the first row not taken.
+  size_t fill(const Batch& rows, size_t offset, Batch& chunk);
+  bool full(const Batch& chunk) const { return chunk.num_rows() >= chunk_rows_; }
+  // Puts the rows of `chunk` in key order, in place (no second copy of the chunk).
+  void sort(Batch& chunk);
 
  private:
-  void commit_chunk(StrategyStats& stats);
-  // pending_ in key order: pending_ itself when already sorted, else sorted_.
-  const Batch& sorted_by_key();
-
-  StrategyContext& context_;
-  std::unique_ptr<targets::BulkWriter> writer_;
-  Batch pending_;
-  Batch sorted_;
+  const std::vector<size_t>& key_columns_;
+  size_t chunk_rows_;
   std::vector<uint32_t> selection_;
   std::string key_arena_;
   std::vector<uint32_t> key_offsets_;
+  ops::RowPermuter permuter_;
 };
+
+// Called on the producer thread with each de-duplicated batch: fills `out` with the rows to
+// write (it may swap `deduped` into `out`) and may update the producer's stats (rows_matched).
+using RowFilter = std::function<void(Batch& deduped, Batch& out, StrategyStats& produced)>;
+
+// The chunked strategies' main loop over both cores. A second thread reads the source,
+// de-duplicates it (and drops the keys of `present` when given, see DedupedSource), applies
+// `filter` (none: every remaining row) and builds sorted chunks. Chunks are written and
+// committed one transaction each, with the ledger progress inside, followed by the
+// after_chunk_commit failpoint: on this thread, and when the target allows parallel writes and
+// context.writers > 1, on further connections (threads) at once, so a server database uses
+// more than one of its processes. Nothing the filter touches may be used by the caller until
+// this returns. An error anywhere stops everything once the transactions in flight end;
+// committed chunks stay, and the first error is rethrown.
+void write_chunks(StrategyContext& context, targets::WriteMode mode, const RowFilter& filter,
+                  StrategyStats& stats, ops::KeySet* present = nullptr);
 
 }  // namespace idemload::strategies

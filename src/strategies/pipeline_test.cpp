@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
+#include <vector>
 
 #include "core/error.h"
 
@@ -78,6 +82,38 @@ TEST(BatchPipeTest, StopsAProducerThatIsAheadWhenDestroyedEarly) {
     ASSERT_TRUE(pipe.next(batch, stats));
   }  // must not hang: the producer waits for a free slot and sees the stop
   EXPECT_LT(produced.load(), 10);  // it never ran more than a few batches ahead
+}
+
+// Several consumers (write_chunks' writers): every batch reaches exactly one of them, and the
+// end, or the producer's error, reaches every one (none is left waiting).
+TEST(BatchPipeTest, EveryConsumerSeesTheEndOrTheError) {
+  for (int throw_after : {-1, 37}) {
+    std::atomic<int> produced{0};
+    BatchPipe pipe(counting_producer(200, throw_after, produced), StrategyStats{}, 1);
+    std::mutex mutex;
+    std::vector<int64_t> seen;
+    std::atomic<int> errors{0};
+    auto consume = [&] {
+      Batch batch;
+      StrategyStats stats;
+      try {
+        while (pipe.next(batch, stats)) {
+          std::lock_guard<std::mutex> lock(mutex);
+          seen.push_back(batch.column(0).int_at(0));
+        }
+      } catch (const Error&) {
+        errors.fetch_add(1);
+      }
+    };
+    std::vector<std::thread> consumers;
+    for (int idx = 0; idx < 3; ++idx) consumers.emplace_back(consume);
+    for (auto& consumer : consumers) consumer.join();  // hangs if a consumer misses the end
+    std::sort(seen.begin(), seen.end());
+    const int64_t batches = throw_after < 0 ? 200 : throw_after;
+    ASSERT_EQ(seen.size(), static_cast<size_t>(batches));
+    for (int64_t index = 0; index < batches; ++index) EXPECT_EQ(seen[static_cast<size_t>(index)], index);
+    EXPECT_EQ(errors.load(), throw_after < 0 ? 0 : 3);
+  }
 }
 
 TEST(BatchPipeTest, AnEmptyStreamEndsAtOnce) {

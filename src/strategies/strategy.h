@@ -41,13 +41,16 @@ struct StrategyContext {
   std::vector<size_t> key_columns;   // their indexes in the source schema
   targets::Scope scope;
   std::optional<std::string> lineage;  // _batch value for written rows
-  size_t chunk_rows = 100000;          // rows per committed chunk (chunked strategies)
+  size_t chunk_rows = 250000;          // rows per committed chunk (chunked strategies)
+  size_t writers = 1;                  // connections writing chunks at once (parallel_writes targets)
   bool push_down = false;              // antijoin: run the anti-join in the database
   bool update_on_conflict = false;     // upsert: DO UPDATE instead of DO NOTHING
 
-  // Called inside each chunk's transaction, after its rows are written: lets the job record
-  // progress in the same commit. May be empty.
-  std::function<void(const StrategyStats&)> in_chunk_transaction;
+  // Called inside each chunk's transaction, after its rows are written, on the connection that
+  // runs it (chunks may be written on several connections at once): lets the job record
+  // progress in the same commit, as the source rows read so far and the rows this chunk
+  // inserted (added to what earlier commits recorded). May be empty.
+  std::function<void(targets::Target& target, int64_t rows_read, int64_t chunk_inserted)> in_chunk_transaction;
   // For all-or-nothing strategies: called inside the one transaction before it commits, to
   // mark the job succeeded with the data. Returns false when the job must not apply (another
   // job already succeeded: the transaction is rolled back and the run is a no-op).

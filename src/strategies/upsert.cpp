@@ -14,11 +14,7 @@ class UpsertStrategy : public Strategy {
       run_update(context, stats);
       return;
     }
-    DedupedSource source(context);
-    ChunkedWriter writer(context, targets::WriteMode::kInsertIgnore);
-    Batch rows(context.source->schema());
-    while (source.next(rows, stats)) writer.add(rows, stats);
-    writer.finish(stats);
+    write_chunks(context, targets::WriteMode::kInsertIgnore, nullptr, stats);
     stats.rows_matched = stats.rows_distinct - stats.rows_inserted;
   }
 
@@ -29,15 +25,15 @@ class UpsertStrategy : public Strategy {
     ops::KeySet present;
     scan_scope_keys(context, present, stats);
     ops::AntiJoin anti_join(present, context.key_columns);
-    DedupedSource source(context);
-    ChunkedWriter writer(context, targets::WriteMode::kUpsert);
-    Batch rows(context.source->schema());
     Batch new_rows(context.source->schema());
-    while (source.next(rows, stats)) {
-      anti_join.apply(rows, new_rows);
-      writer.add(rows, stats);
-    }
-    writer.finish(stats);
+    write_chunks(
+        context, targets::WriteMode::kUpsert,
+        [&](Batch& deduped, Batch& rows, StrategyStats& produced) {
+          anti_join.apply(deduped, new_rows);  // counts the keys already in scope
+          produced.rows_matched = anti_join.rows_matched();
+          std::swap(rows, deduped);
+        },
+        stats);
     stats.rows_matched = anti_join.rows_matched();
     stats.rows_updated = stats.rows_matched;
     stats.rows_inserted = stats.rows_distinct - stats.rows_matched;

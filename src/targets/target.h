@@ -90,6 +90,9 @@ class Target {
   virtual const std::string& display_url() const = 0;
   // A new, independent connection to the same database.
   virtual std::unique_ptr<Target> reconnect() const = 0;
+  // Whether chunks may be written on several connections at once (a server database, where
+  // each connection has a server process or thread of its own). SQLite has one writer.
+  virtual bool parallel_writes() const { return false; }
   virtual std::string quote(std::string_view identifier) const = 0;
 
   // Generic SQL (ledger, checks). Returns affected rows.

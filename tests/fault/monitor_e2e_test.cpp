@@ -223,7 +223,8 @@ TEST_P(MonitorE2e, KilledLoadIsAbandonedAlertedOnceAndRecovered) {
   std::string source2 = write_source("batch2.csv", 2);
 
   // A load that commits two 300-row chunks, then sleeps at a failpoint (alive, heartbeating).
-  Child loader(dir_, "load1", load_args(source1, "b1", {"--heartbeat-ms", "200"}),
+  // One writer: with more, the others would go on committing while this one sleeps.
+  Child loader(dir_, "load1", load_args(source1, "b1", {"--heartbeat-ms", "200", "--writers", "1"}),
                {{"IDEMLOAD_FAILPOINTS", "after_chunk_commit=sleep:600000@2"}});
   jobs::JobRow job;
   wait_until(

@@ -1,8 +1,8 @@
 #include "formats/parquet/parquet_reader.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "core/error.h"
 #include "formats/parquet/column_reader.h"
@@ -16,7 +16,8 @@ namespace {
 // column's chunk; batches are cut from the row group in batch_rows pieces.
 class ParquetBatchReader : public BatchReader {
  public:
-  ParquetBatchReader(const std::string& path, std::unique_ptr<ByteSource> source, const SourceOptions& options)
+  ParquetBatchReader(const std::string& path, std::unique_ptr<ByteSource> source,
+                     const SourceOptions& options)
       : file_(path, std::move(source)), batch_rows_(std::max<size_t>(options.batch_rows, 1)) {
     const auto& columns = file_.columns();
     Schema all;
@@ -30,7 +31,8 @@ class ParquetBatchReader : public BatchReader {
     for (size_t idx : projection_) {
       const auto& column = columns[idx];
       if (!column.unsupported.empty()) {
-        throw Error::NotSupported(column.unsupported, ErrorContext{.file = path, .column = column.name});
+        throw Error::NotSupported(column.unsupported,
+                                  ErrorContext{.file = path, .column = column.name});
       }
       schema.add(column.field);
     }
@@ -54,11 +56,13 @@ class ParquetBatchReader : public BatchReader {
       size_t group_idx = next_group_++;
       if (file_.metadata().row_groups[group_idx].num_rows > 0) open_row_group(group_idx);
     }
-    const size_t take = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(batch_rows_), group_rows_left_));
+    const size_t take =
+        static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(batch_rows_), group_rows_left_));
     out.reserve(take);
     for (size_t idx = 0; idx < readers_.size(); ++idx) readers_[idx].read(take, out.column(idx));
     out.source_rows.resize(take);
-    for (size_t row = 0; row < take; ++row) out.source_rows[row] = file_row_ + static_cast<int64_t>(row);
+    for (size_t row = 0; row < take; ++row)
+      out.source_rows[row] = file_row_ + static_cast<int64_t>(row);
     file_row_ += static_cast<int64_t>(take);
     group_rows_left_ -= static_cast<int64_t>(take);
     rows_read_ += static_cast<int64_t>(take);
@@ -67,16 +71,22 @@ class ParquetBatchReader : public BatchReader {
 
  private:
   void open_row_group(size_t group_idx) {
-    readers_.clear();
     const RowGroup& group = file_.metadata().row_groups[group_idx];
-    readers_.reserve(projection_.size());
-    for (size_t idx : projection_) {
-      const ColumnDescriptor& column = file_.columns()[idx];
-      std::string chunk;
-      file_.read_chunk(group_idx, column, chunk);
-      readers_.emplace_back(column, group.columns[column.leaf_index].meta_data.codec, std::move(chunk), group.num_rows,
-                            file_row_,
-                            ErrorContext{.file = file_.path(), .row_group = static_cast<int64_t>(group_idx), .column = column.name});
+    if (readers_.empty()) {
+      // One reader per projected column for the whole file: its buffers are reused by every
+      // row group.
+      readers_.reserve(projection_.size());
+      for (size_t idx : projection_) readers_.emplace_back(file_.columns()[idx]);
+    }
+    for (size_t reader_idx = 0; reader_idx < projection_.size(); ++reader_idx) {
+      const ColumnDescriptor& column = file_.columns()[projection_[reader_idx]];
+      ColumnReader& reader = readers_[reader_idx];
+      file_.read_chunk(group_idx, column, reader.chunk_buffer());
+      reader.start_chunk(group.columns[column.leaf_index].meta_data.codec, group.num_rows,
+                         file_row_,
+                         ErrorContext{.file = file_.path(),
+                                      .row_group = static_cast<int64_t>(group_idx),
+                                      .column = column.name});
     }
     group_rows_left_ = group.num_rows;
   }

@@ -1,11 +1,11 @@
 #include "formats/parquet/value_conversion.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "core/error.h"
 
@@ -15,6 +15,9 @@ namespace {
 
 __extension__ typedef __int128 int128;
 __extension__ typedef unsigned __int128 uint128;
+
+// Byte strings up to this long are copied with one fixed-size copy where there is room.
+constexpr size_t kShortValue = 32;
 
 constexpr int64_t kMicrosPerDay = 86400LL * 1000000LL;
 constexpr int64_t kJulianEpochDay = 2440588;  // Julian day number of 1970-01-01
@@ -34,15 +37,23 @@ int64_t floor_div(int64_t value, int64_t divisor) {
 
 [[noreturn]] void out_of_range(const std::string& what) { throw Error::NotSupported(what); }
 
+[[noreturn]] void bad_dictionary_index(uint32_t index, size_t dict_rows) {
+  throw Error::Corruption(
+      {}, fmt::format("dictionary index {} out of range (the dictionary has {} values)", index,
+                      dict_rows));
+}
+
 int64_t scale_up(int64_t value, int64_t factor) {
   int64_t result;
-  if (__builtin_mul_overflow(value, factor, &result)) out_of_range(fmt::format("value {} is outside the supported range of timestamps", value));
+  if (__builtin_mul_overflow(value, factor, &result))
+    out_of_range(fmt::format("value {} is outside the supported range of timestamps", value));
   return result;
 }
 
 // Appends to an int64 vector: dense values converted by `fn`, zeros under NULLs.
 template <typename Fn>
-void scatter_ints(const DenseValues& dense, const uint8_t* valid, size_t rows, std::vector<int64_t>& ints, Fn fn) {
+void scatter_ints(const DenseValues& dense, const uint8_t* valid, size_t rows,
+                  std::vector<int64_t>& ints, Fn fn) {
   size_t base = ints.size();
   ints.resize(base + rows);
   int64_t* dst = ints.data() + base;
@@ -64,7 +75,8 @@ void scatter_ints(const DenseValues& dense, const uint8_t* valid, size_t rows, s
 }
 
 template <typename Fn>
-void scatter_doubles(const DenseValues& dense, const uint8_t* valid, size_t rows, std::vector<double>& doubles, Fn fn) {
+void scatter_doubles(const DenseValues& dense, const uint8_t* valid, size_t rows,
+                     std::vector<double>& doubles, Fn fn) {
   size_t base = doubles.size();
   doubles.resize(base + rows);
   double* dst = doubles.data() + base;
@@ -167,7 +179,7 @@ void append_wide_decimal(const uint8_t* data, size_t size, int scale, std::strin
 void append_decimal_text(int64_t unscaled, int scale, std::string& out) {
   bool negative = unscaled < 0;
   uint128 magnitude = negative ? static_cast<uint128>(-static_cast<int128>(unscaled))
-                                         : static_cast<uint128>(unscaled);
+                               : static_cast<uint128>(unscaled);
   append_unsigned_digits(magnitude, negative, scale, out);
 }
 
@@ -177,16 +189,18 @@ void append_decimal_text(const uint8_t* data, size_t size, int scale, std::strin
     return;
   }
   // Drop leading sign-extension bytes so that most values fit 128 bits.
-  while (size > 1 && ((data[0] == 0x00 && (data[1] & 0x80) == 0) || (data[0] == 0xff && (data[1] & 0x80) != 0))) {
+  while (size > 1 && ((data[0] == 0x00 && (data[1] & 0x80) == 0) ||
+                      (data[0] == 0xff && (data[1] & 0x80) != 0))) {
     ++data;
     --size;
   }
   if (size > 16) return append_wide_decimal(data, size, scale, out);
   int128 value = (data[0] & 0x80) ? -1 : 0;
-  for (size_t idx = 0; idx < size; ++idx) value = static_cast<int128>((static_cast<uint128>(value) << 8) | data[idx]);
+  for (size_t idx = 0; idx < size; ++idx)
+    value = static_cast<int128>((static_cast<uint128>(value) << 8) | data[idx]);
   bool negative = value < 0;
   uint128 magnitude = negative ? static_cast<uint128>(0) - static_cast<uint128>(value)
-                                         : static_cast<uint128>(value);
+                               : static_cast<uint128>(value);
   append_unsigned_digits(magnitude, negative, scale, out);
 }
 
@@ -198,44 +212,53 @@ double float16_to_double(uint16_t bits) {
   if (exponent == 0) {
     value = std::ldexp(static_cast<double>(mantissa), -24);
   } else if (exponent == 31) {
-    value = mantissa == 0 ? std::numeric_limits<double>::infinity() : std::numeric_limits<double>::quiet_NaN();
+    value = mantissa == 0 ? std::numeric_limits<double>::infinity()
+                          : std::numeric_limits<double>::quiet_NaN();
   } else {
     value = std::ldexp(static_cast<double>(mantissa | 0x400), exponent - 25);
   }
   return sign ? -value : value;
 }
 
-void convert_append(const ColumnDescriptor& column, const DenseValues& dense, const uint8_t* valid, size_t rows,
-                    Column& out) {
+void convert_append(const ColumnDescriptor& column, const DenseValues& dense, const uint8_t* valid,
+                    size_t rows, Column& out) {
   append_validity(valid, rows, out);
   auto& ints = out.ints();
   switch (column.conversion) {
     case Conversion::kBool:
-      return scatter_ints(dense, valid, rows, ints, [](const uint8_t* p) -> int64_t { return *p != 0; });
+      return scatter_ints(dense, valid, rows, ints,
+                          [](const uint8_t* p) -> int64_t { return *p != 0; });
     case Conversion::kInt32:
     case Conversion::kDate32:
-      return scatter_ints(dense, valid, rows, ints, [](const uint8_t* p) -> int64_t { return load<int32_t>(p); });
+      return scatter_ints(dense, valid, rows, ints,
+                          [](const uint8_t* p) -> int64_t { return load<int32_t>(p); });
     case Conversion::kUInt32:
-      return scatter_ints(dense, valid, rows, ints, [](const uint8_t* p) -> int64_t { return load<uint32_t>(p); });
+      return scatter_ints(dense, valid, rows, ints,
+                          [](const uint8_t* p) -> int64_t { return load<uint32_t>(p); });
     case Conversion::kInt64:
     case Conversion::kTimestampMicros64:
     case Conversion::kTimeMicros64:
-      return scatter_ints(dense, valid, rows, ints, [](const uint8_t* p) { return load<int64_t>(p); });
+      return scatter_ints(dense, valid, rows, ints,
+                          [](const uint8_t* p) { return load<int64_t>(p); });
     case Conversion::kUInt64:
       return scatter_ints(dense, valid, rows, ints, [&](const uint8_t* p) {
         uint64_t value = load<uint64_t>(p);
         if (value > static_cast<uint64_t>(INT64_MAX)) {
-          out_of_range(fmt::format("UINT64 value {} in column {} is above the largest int64", value, column.name));
+          out_of_range(fmt::format("UINT64 value {} in column {} is above the largest int64", value,
+                                   column.name));
         }
         return static_cast<int64_t>(value);
       });
     case Conversion::kTimeMillis32:
-      return scatter_ints(dense, valid, rows, ints, [](const uint8_t* p) { return int64_t{load<int32_t>(p)} * 1000; });
+      return scatter_ints(dense, valid, rows, ints,
+                          [](const uint8_t* p) { return int64_t{load<int32_t>(p)} * 1000; });
     case Conversion::kTimestampMillis64:
-      return scatter_ints(dense, valid, rows, ints, [](const uint8_t* p) { return scale_up(load<int64_t>(p), 1000); });
+      return scatter_ints(dense, valid, rows, ints,
+                          [](const uint8_t* p) { return scale_up(load<int64_t>(p), 1000); });
     case Conversion::kTimestampNanos64:
     case Conversion::kTimeNanos64:
-      return scatter_ints(dense, valid, rows, ints, [](const uint8_t* p) { return floor_div(load<int64_t>(p), 1000); });
+      return scatter_ints(dense, valid, rows, ints,
+                          [](const uint8_t* p) { return floor_div(load<int64_t>(p), 1000); });
     case Conversion::kTimestampInt96:
       // Julian day and nanoseconds of the day. Spark computes them from microseconds with
       // wrapping 64-bit arithmetic (a year-290000 value overflows on the way in), so undo it
@@ -243,21 +266,26 @@ void convert_append(const ColumnDescriptor& column, const DenseValues& dense, co
       return scatter_ints(dense, valid, rows, ints, [](const uint8_t* p) {
         int64_t nanos = load<int64_t>(p);
         auto julian = static_cast<uint64_t>(int64_t{load<int32_t>(p + 8)});
-        uint64_t micros = julian * static_cast<uint64_t>(kMicrosPerDay) + static_cast<uint64_t>(nanos / 1000) -
-                          static_cast<uint64_t>(kJulianEpochDay) * static_cast<uint64_t>(kMicrosPerDay);
+        uint64_t micros =
+            julian * static_cast<uint64_t>(kMicrosPerDay) + static_cast<uint64_t>(nanos / 1000) -
+            static_cast<uint64_t>(kJulianEpochDay) * static_cast<uint64_t>(kMicrosPerDay);
         return static_cast<int64_t>(micros);
       });
     case Conversion::kFloat:
       return scatter_doubles(dense, valid, rows, out.doubles(),
-                             [](const DenseValues& d, size_t idx) { return static_cast<double>(load<float>(d.fixed + idx * 4)); });
+                             [](const DenseValues& d, size_t idx) {
+                               return static_cast<double>(load<float>(d.fixed + idx * 4));
+                             });
     case Conversion::kDouble:
-      return scatter_doubles(dense, valid, rows, out.doubles(),
-                             [](const DenseValues& d, size_t idx) { return load<double>(d.fixed + idx * 8); });
+      return scatter_doubles(
+          dense, valid, rows, out.doubles(),
+          [](const DenseValues& d, size_t idx) { return load<double>(d.fixed + idx * 8); });
     case Conversion::kFloat16:
-      return scatter_doubles(dense, valid, rows, out.doubles(), [](const DenseValues& d, size_t idx) {
-        const auto* bytes = reinterpret_cast<const uint8_t*>(d.views[idx].data());
-        return float16_to_double(static_cast<uint16_t>(bytes[0] | (bytes[1] << 8)));
-      });
+      return scatter_doubles(
+          dense, valid, rows, out.doubles(), [](const DenseValues& d, size_t idx) {
+            const auto* bytes = reinterpret_cast<const uint8_t*>(d.views[idx].data());
+            return float16_to_double(static_cast<uint16_t>(bytes[0] | (bytes[1] << 8)));
+          });
     case Conversion::kDecimal32:
       return scatter_bytes(valid, rows, out, [&](std::string& bytes, size_t idx) {
         append_decimal_text(load<int32_t>(dense.fixed + idx * 4), column.field.scale, bytes);
@@ -269,24 +297,45 @@ void convert_append(const ColumnDescriptor& column, const DenseValues& dense, co
     case Conversion::kDecimalBytes:
       return scatter_bytes(valid, rows, out, [&](std::string& bytes, size_t idx) {
         const auto& view = dense.views[idx];
-        append_decimal_text(reinterpret_cast<const uint8_t*>(view.data()), view.size(), column.field.scale, bytes);
+        append_decimal_text(reinterpret_cast<const uint8_t*>(view.data()), view.size(),
+                            column.field.scale, bytes);
       });
     case Conversion::kBytes:
-      return scatter_bytes(valid, rows, out, [&](std::string& bytes, size_t idx) { bytes.append(dense.views[idx]); });
+      return scatter_bytes(valid, rows, out,
+                           [&](std::string& bytes, size_t idx) { bytes.append(dense.views[idx]); });
   }
 }
 
-void gather_append(const Column& dictionary, const uint32_t* indices, const uint8_t* valid, size_t rows, Column& out) {
+void gather_append(const Column& dictionary, const uint32_t* indices, const uint8_t* valid,
+                   size_t rows, Column& out) {
   append_validity(valid, rows, out);
-  size_t next = 0;
+  // Each index is checked as it is used: a compare that is never taken costs next to nothing
+  // in these loops, a separate pass over the indices would not.
+  const size_t dict_rows = dictionary.size();
   switch (dictionary.storage()) {
     case Storage::kInts: {
       auto& ints = out.ints();
       size_t base = ints.size();
       ints.resize(base + rows);
+      int64_t* dst = ints.data() + base;
       const int64_t* dict = dictionary.ints().data();
+      if (valid == nullptr) {
+        for (size_t row = 0; row < rows; ++row) {
+          uint32_t index = indices[row];
+          if (index >= dict_rows) bad_dictionary_index(index, dict_rows);
+          dst[row] = dict[index];
+        }
+        return;
+      }
+      size_t next = 0;
       for (size_t row = 0; row < rows; ++row) {
-        ints[base + row] = (valid == nullptr || valid[row]) ? dict[indices[next++]] : 0;
+        int64_t value = 0;
+        if (valid[row]) {
+          uint32_t index = indices[next++];
+          if (index >= dict_rows) bad_dictionary_index(index, dict_rows);
+          value = dict[index];
+        }
+        dst[row] = value;
       }
       return;
     }
@@ -294,39 +343,58 @@ void gather_append(const Column& dictionary, const uint32_t* indices, const uint
       auto& doubles = out.doubles();
       size_t base = doubles.size();
       doubles.resize(base + rows);
+      double* dst = doubles.data() + base;
       const double* dict = dictionary.doubles().data();
+      size_t next = 0;
       for (size_t row = 0; row < rows; ++row) {
-        doubles[base + row] = (valid == nullptr || valid[row]) ? dict[indices[next++]] : 0;
+        double value = 0;
+        if (valid == nullptr || valid[row]) {
+          uint32_t index = indices[next++];
+          if (index >= dict_rows) bad_dictionary_index(index, dict_rows);
+          value = dict[index];
+        }
+        dst[row] = value;
       }
       return;
     }
     case Storage::kBytes: {
       const uint64_t* dict_offsets = dictionary.offsets().data();
       const char* dict_bytes = dictionary.bytes().data();
-      // Size the byte buffer once, then copy each entry with memcpy.
-      size_t total = 0;
-      size_t valid_count = 0;
-      for (size_t row = 0; row < rows; ++row) {
-        if (valid == nullptr || valid[row]) {
-          uint32_t index = indices[valid_count++];
-          total += dict_offsets[index + 1] - dict_offsets[index];
-        }
-      }
-      auto& bytes = out.bytes();
+      const size_t dict_size = dictionary.bytes().size();
+      // Pass 1: each row's end offset (and so the total); pass 2: the bytes.
       auto& offsets = out.offsets();
-      size_t position = bytes.size();
-      bytes.resize(position + total);
       size_t base = offsets.size();
       offsets.resize(base + rows);
+      uint64_t* row_end = offsets.data() + base;
+      auto& bytes = out.bytes();
+      const uint64_t start = bytes.size();
+      uint64_t end = start;
+      size_t values = 0;
       for (size_t row = 0; row < rows; ++row) {
         if (valid == nullptr || valid[row]) {
-          uint32_t index = indices[next++];
-          size_t length = dict_offsets[index + 1] - dict_offsets[index];
-          std::memcpy(bytes.data() + position, dict_bytes + dict_offsets[index], length);
-          position += length;
+          uint32_t index = indices[values++];
+          if (index >= dict_rows) bad_dictionary_index(index, dict_rows);
+          end += dict_offsets[index + 1] - dict_offsets[index];
         }
-        offsets[base + row] = position;
+        row_end[row] = end;
       }
+      // The output gets kShortValue bytes of slack so that short entries are copied whole (a
+      // fixed-size copy is a few vector moves; a call to memcpy per value is not), then is cut
+      // back. Entries too close to the end of the dictionary's bytes are copied exactly.
+      bytes.resize(end + kShortValue);
+      char* dst = bytes.data() + start;
+      for (size_t idx = 0; idx < values; ++idx) {
+        uint32_t index = indices[idx];
+        uint64_t from = dict_offsets[index];
+        uint64_t length = dict_offsets[index + 1] - from;
+        if (length <= kShortValue && dict_size - from >= kShortValue) {
+          std::memcpy(dst, dict_bytes + from, kShortValue);
+        } else {
+          std::memcpy(dst, dict_bytes + from, length);
+        }
+        dst += length;
+      }
+      bytes.resize(end);
       return;
     }
   }
@@ -342,7 +410,8 @@ void append_range(const Column& src, size_t begin, size_t count, Column& out) {
                         src.ints().begin() + static_cast<ptrdiff_t>(begin + count));
       return;
     case Storage::kDoubles:
-      out.doubles().insert(out.doubles().end(), src.doubles().begin() + static_cast<ptrdiff_t>(begin),
+      out.doubles().insert(out.doubles().end(),
+                           src.doubles().begin() + static_cast<ptrdiff_t>(begin),
                            src.doubles().begin() + static_cast<ptrdiff_t>(begin + count));
       return;
     case Storage::kBytes: {
@@ -355,7 +424,8 @@ void append_range(const Column& src, size_t begin, size_t count, Column& out) {
       auto& offsets = out.offsets();
       size_t base = offsets.size();
       offsets.resize(base + count);
-      for (size_t idx = 0; idx < count; ++idx) offsets[base + idx] = src_offsets[begin + idx + 1] - first + shift;
+      for (size_t idx = 0; idx < count; ++idx)
+        offsets[base + idx] = src_offsets[begin + idx + 1] - first + shift;
       return;
     }
   }

@@ -24,12 +24,14 @@ struct DenseValues {
 // Appends `rows` rows to `out`: where valid[row] (or every row when `valid` is null) the next
 // dense value converted, else NULL. Throws Error(kNotSupported) (no context) for a value that
 // does not fit our type (UINT64 above INT64_MAX, a timestamp past the int64 microsecond range).
-void convert_append(const ColumnDescriptor& column, const DenseValues& dense, const uint8_t* valid, size_t rows,
-                    Column& out);
+void convert_append(const ColumnDescriptor& column, const DenseValues& dense, const uint8_t* valid,
+                    size_t rows, Column& out);
 
-// Appends dictionary[indices[k]] for the valid rows (NULL elsewhere). Indices must already be
-// checked against the dictionary's size.
-void gather_append(const Column& dictionary, const uint32_t* indices, const uint8_t* valid, size_t rows, Column& out);
+// Appends dictionary[indices[k]] for the valid rows (NULL elsewhere). Throws
+// Error(kCorruption) (no context) for an index past the end of the dictionary; `out` then
+// holds part of the rows.
+void gather_append(const Column& dictionary, const uint32_t* indices, const uint8_t* valid,
+                   size_t rows, Column& out);
 
 // Appends rows [begin, begin + count) of `src` to `out` (same storage).
 void append_range(const Column& src, size_t begin, size_t count, Column& out);

@@ -140,6 +140,7 @@ class MysqlTarget : public Target {
   DialectKind dialect() const override { return DialectKind::kMysql; }
   const std::string& display_url() const override { return conn_->display_url(); }
   std::unique_ptr<Target> reconnect() const override { return open_mysql(conn_->url()); }
+  bool parallel_writes() const override { return true; }
   std::string quote(std::string_view identifier) const override {
     std::string out = "`";
     for (char c : identifier) {

@@ -211,6 +211,7 @@ class PostgresTarget : public Target {
   DialectKind dialect() const override { return DialectKind::kPostgres; }
   const std::string& display_url() const override { return connection_->display_url(); }
   std::unique_ptr<Target> reconnect() const override { return open_postgres(connection_->url()); }
+  bool parallel_writes() const override { return true; }
 
   std::string quote(std::string_view identifier) const override {
     std::string out = "\"";

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <utility>
 #include <cstring>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 
@@ -126,7 +127,7 @@ class SqliteWriter : public BulkWriter {
 
 class SqliteTarget : public Target {
  public:
-  static constexpr int kWriterCacheKib = 128 * 1024;
+  static constexpr int kWriterCacheKib = 16 * 1024;
 
   SqliteTarget(std::string path, sqlite3* db) : path_(std::move(path)), db_(db), url_("sqlite:" + path_) {}
   ~SqliteTarget() override {
@@ -412,9 +413,10 @@ class SqliteTarget : public Target {
   std::unique_ptr<BulkWriter> writer(std::string_view table, const Schema& source, const WriteOptions& options) override {
     auto table_fields = table_schema(table);
     if (!table_fields) throw Error::InvalidInput(fmt::format("table {} does not exist", table), {.target = url_});
-    // A page cache large enough for the key's index: with SQLite's default (2 MB) every insert
-    // into an index larger than that re-reads its pages from the file and spills dirty ones
-    // to the WAL more than once per transaction.
+    // The chunks reach the key's index in key order (strategies/pipeline.h), so an index page
+    // is dirtied in one burst and not again in that transaction: a cache a little larger than
+    // SQLite's default (2 MB) holds the bursts and the table's last pages. A cache as large as
+    // the index is no faster (128 MB measured at 10 M rows) and only costs memory.
     execute(fmt::format("PRAGMA cache_size = -{}", kWriterCacheKib), {});
     std::string cols, marks;
     std::vector<int> param_of_column(source.size(), 0);
@@ -588,6 +590,10 @@ int64_t SqliteWriter::write_rows(const Batch& batch) {
 
 std::unique_ptr<Target> open_sqlite(const std::string& path) {
   if (path.empty()) throw Error::InvalidInput("empty SQLite path in target URL");
+  // SQLite counts every allocation under a process-wide mutex unless told not to; nothing here
+  // reads those counts. Only possible before SQLite initializes (later calls change nothing).
+  static std::once_flag configured;
+  std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {

@@ -21,14 +21,14 @@ bool RleBpDecoder::next_run() {
       }
       is_rle_ = false;
       run_bit_pos_ = static_cast<uint64_t>(pos_) * 8;
-      run_end_ = pos_ + static_cast<size_t>(bytes);
-      pos_ = run_end_;
+      pos_ += static_cast<size_t>(bytes);
       run_left_ = values;
     } else {
       size_t value_bytes = static_cast<size_t>((bit_width_ + 7) / 8);
       if (size_ - pos_ < value_bytes) return false;
       uint64_t value = 0;
-      for (size_t idx = 0; idx < value_bytes; ++idx) value |= static_cast<uint64_t>(data_[pos_ + idx]) << (8 * idx);
+      for (size_t idx = 0; idx < value_bytes; ++idx)
+        value |= static_cast<uint64_t>(data_[pos_ + idx]) << (8 * idx);
       pos_ += value_bytes;
       is_rle_ = true;
       rle_value_ = value;
@@ -64,7 +64,8 @@ void rle_bp_encode(const uint32_t* values, size_t count, int bit_width, std::str
     size_t run = run_length(values, count, pos);
     if (run >= 8 || pos + run == count) {
       write_uleb128(static_cast<uint64_t>(run) << 1, out);
-      for (size_t idx = 0; idx < value_bytes; ++idx) out.push_back(static_cast<char>((values[pos] >> (8 * idx)) & 0xff));
+      for (size_t idx = 0; idx < value_bytes; ++idx)
+        out.push_back(static_cast<char>((values[pos] >> (8 * idx)) & 0xff));
       pos += run;
       continue;
     }
@@ -83,7 +84,8 @@ void rle_bp_encode(const uint32_t* values, size_t count, int bit_width, std::str
     for (size_t idx = start; idx < start + groups * 8; ++idx) {
       uint64_t value = idx < pos ? values[idx] : 0;
       for (int b = 0; b < bit_width; ++b, ++bit) {
-        if ((value >> b) & 1) out[base + (bit >> 3)] = static_cast<char>(out[base + (bit >> 3)] | (1 << (bit & 7)));
+        if ((value >> b) & 1)
+          out[base + (bit >> 3)] = static_cast<char>(out[base + (bit >> 3)] | (1 << (bit & 7)));
       }
     }
   }

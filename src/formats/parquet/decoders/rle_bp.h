@@ -28,7 +28,9 @@ class RleBpDecoder {
       if (is_rle_) {
         std::fill(out + done, out + done + take, static_cast<T>(rle_value_));
       } else {
-        unpack_bits(data_, run_end_, run_bit_pos_, bit_width_, take, out + done);
+        // The run's values lie within its bytes (next_run() counts only whole values), so
+        // loads may reach past the run into the rest of the data: the mask drops those bits.
+        unpack_bits(data_, size_, run_bit_pos_, bit_width_, take, out + done);
         run_bit_pos_ += static_cast<uint64_t>(take) * static_cast<uint64_t>(bit_width_);
       }
       run_left_ -= take;
@@ -48,7 +50,6 @@ class RleBpDecoder {
   bool is_rle_ = false;
   uint64_t rle_value_ = 0;
   uint64_t run_bit_pos_ = 0;  // bit position of the next bit-packed value
-  size_t run_end_ = 0;        // end of the current bit-packed run's bytes
 };
 
 // Appends the hybrid encoding of `values` (each < 2^bit_width) to `out`: runs of 8 or more

@@ -205,16 +205,16 @@ void write_chunks(StrategyContext& context, targets::WriteMode mode, const RowFi
   options.mode = mode;
   options.key = context.key;
   options.lineage = context.lineage;
-  const Schema& table_schema = *context.source->schema();
+  const std::shared_ptr<const Schema>& schema = context.source->schema();
   const size_t writers =
       context.target->parallel_writes() ? std::max<size_t>(context.writers, 1) : 1;
   // The further connections, each with its own writer, opened before anything is read.
   std::vector<std::unique_ptr<targets::Target>> connections;
   std::vector<std::unique_ptr<targets::BulkWriter>> bulk_writers;
-  bulk_writers.push_back(context.target->writer(context.table, table_schema, options));
+  bulk_writers.push_back(context.target->writer(context.table, *schema, options));
   for (size_t idx = 1; idx < writers; ++idx) {
     connections.push_back(context.target->reconnect());
-    bulk_writers.push_back(connections.back()->writer(context.table, table_schema, options));
+    bulk_writers.push_back(connections.back()->writer(context.table, *schema, options));
   }
 
   // The producer's own copy of the context, without the progress callback (the writers report
@@ -223,7 +223,6 @@ void write_chunks(StrategyContext& context, targets::WriteMode mode, const RowFi
   producer_context.on_progress = nullptr;
   DedupedSource source(producer_context, present);
   ChunkBuilder builder(producer_context);
-  const std::shared_ptr<const Schema>& schema = context.source->schema();
   Batch deduped(schema);
   Batch rows(schema);
   size_t offset = 0;  // rows of `rows` already in a chunk

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 #include <random>
 
 #include "core/error.h"
@@ -15,6 +16,26 @@
 namespace idemload::formats::parquet {
 namespace {
 
+// Encodes `values` with rle_bp_encode into `encoded` and decodes them back with get_batch in
+// slices of slice(done) values (uneven, so decoding resumes inside runs). `decoder` is left at
+// the end of `encoded` (which it reads), for callers to check that nothing more comes.
+std::vector<uint32_t> round_trip(const std::vector<uint32_t>& values, int width,
+                                 size_t (*slice)(size_t done), std::string& encoded,
+                                 std::unique_ptr<RleBpDecoder>& decoder) {
+  encoded.clear();
+  rle_bp_encode(values.data(), values.size(), width, encoded);
+  decoder = std::make_unique<RleBpDecoder>(reinterpret_cast<const uint8_t*>(encoded.data()),
+                                           encoded.size(), width);
+  std::vector<uint32_t> decoded(values.size());
+  size_t done = 0;
+  while (done < values.size()) {
+    size_t take = std::min<size_t>(values.size() - done, slice(done));
+    EXPECT_EQ(decoder->get_batch(decoded.data() + done, take), take) << "width " << width;
+    done += take;
+  }
+  return decoded;
+}
+
 TEST(RleBp, EncodeThenDecodeRoundTripsEveryBitWidth) {
   std::mt19937 rng(7);
   for (int width = 1; width <= 20; ++width) {
@@ -28,19 +49,11 @@ TEST(RleBp, EncodeThenDecodeRoundTripsEveryBitWidth) {
                                         : value);
     }
     std::string encoded;
-    rle_bp_encode(values.data(), values.size(), width, encoded);
-    RleBpDecoder decoder(reinterpret_cast<const uint8_t*>(encoded.data()), encoded.size(), width);
-    std::vector<uint32_t> decoded(values.size());
-    // Decode in uneven slices to exercise resuming inside runs.
-    size_t done = 0;
-    while (done < values.size()) {
-      size_t take = std::min<size_t>(values.size() - done, 1 + done % 13);
-      ASSERT_EQ(decoder.get_batch(decoded.data() + done, take), take) << "width " << width;
-      done += take;
-    }
+    std::unique_ptr<RleBpDecoder> decoder;
+    auto decoded = round_trip(values, width, [](size_t done) { return 1 + done % 13; }, encoded, decoder);
     EXPECT_EQ(decoded, values) << "width " << width;
     uint32_t extra;
-    EXPECT_EQ(decoder.get_batch(&extra, 1), 0u);
+    EXPECT_EQ(decoder->get_batch(&extra, 1), 0u);
   }
 }
 
@@ -103,15 +116,8 @@ TEST(RleBp, WideBitPackedRunsRoundTrip) {
     const uint64_t mask = (uint64_t{1} << width) - 1;
     for (auto& value : values) value = static_cast<uint32_t>(rng() & mask);
     std::string encoded;
-    rle_bp_encode(values.data(), values.size(), width, encoded);
-    RleBpDecoder decoder(reinterpret_cast<const uint8_t*>(encoded.data()), encoded.size(), width);
-    std::vector<uint32_t> decoded(values.size());
-    size_t done = 0;
-    while (done < values.size()) {
-      size_t take = std::min<size_t>(values.size() - done, 5 + done % 97);
-      ASSERT_EQ(decoder.get_batch(decoded.data() + done, take), take) << "width " << width;
-      done += take;
-    }
+    std::unique_ptr<RleBpDecoder> decoder;
+    auto decoded = round_trip(values, width, [](size_t done) { return 5 + done % 97; }, encoded, decoder);
     EXPECT_EQ(decoded, values) << "width " << width;
   }
 }

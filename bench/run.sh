@@ -151,6 +151,9 @@ if [ -n "${IDEMLOAD_TEST_PG_URL:-}" ]; then
   seed_table "$PG" edgar_aj
   seed_table "$PG" edgar_ne
   psql -q "$PG" -c "CREATE TABLE edgar_raw (LIKE edgar_ne)" -c "VACUUM ANALYZE" >/dev/null
+  # Each timed run starts after a checkpoint, so that none pays for the WAL of the step before.
+  pg_settle() { psql -q "$PG" -c "CHECKPOINT" >/dev/null; }
+  pg_settle
   measure pg_antijoin load_antijoin "$PG" edgar_aj
   expect_equal "PostgreSQL antijoin rows" "$(psql -Atq "$PG" -c 'SELECT count(*) FROM edgar_aj')" "$DISTINCT"
   cat >"$DB/pg_peer.sql" <<EOF
@@ -164,8 +167,10 @@ INSERT INTO edgar_ne ($COLUMNS, _batch)
                     AND t._batch = '$BATCH');
 COMMIT;
 EOF
+  pg_settle
   measure pg_not_exists psql -q "$PG" -f "$DB/pg_peer.sql"
   expect_equal "PostgreSQL NOT EXISTS rows" "$(psql -Atq "$PG" -c 'SELECT count(*) FROM edgar_ne')" "$DISTINCT"
+  pg_settle
   measure pg_raw_copy psql -q "$PG" -c "\\copy edgar_raw ($COLUMNS) FROM '$DATA/edgar.csv' WITH (FORMAT csv, HEADER true)"
   expect_equal "PostgreSQL raw COPY rows" "$(psql -Atq "$PG" -c 'SELECT count(*) FROM edgar_raw')" "$ROWS"
 fi
@@ -185,6 +190,17 @@ if [ -n "${IDEMLOAD_TEST_MYSQL_URL:-}" ]; then
   mysql_cli "$MY_DB" -e "DROP TABLE IF EXISTS edgar_aj, edgar_ii, idemload_jobs, idemload_alerts"
   seed_table "$MY" edgar_aj
   seed_table "$MY" edgar_ii
+  # Each timed run starts with no dirty pages in the buffer pool, so that none pays for flushing
+  # the writes of the step before (InnoDB has no CHECKPOINT statement: flush until clean).
+  mysql_settle() {
+    mysql_cli -e "SET GLOBAL innodb_max_dirty_pages_pct = 0"
+    for _ in $(seq 600); do
+      [ "$(mysql_cli -N -e "SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'" | cut -f2)" -le 0 ] && break
+      sleep 0.2
+    done
+    mysql_cli -e "SET GLOBAL innodb_max_dirty_pages_pct = DEFAULT"
+  }
+  mysql_settle
   measure mysql_antijoin load_antijoin "$MY" edgar_aj
   expect_equal "MariaDB antijoin rows" "$(mysql_cli -N "$MY_DB" -e 'SELECT count(*) FROM edgar_aj')" "$DISTINCT"
   cat >"$DB/my_peer.sql" <<EOF
@@ -197,6 +213,7 @@ BEGIN;
 INSERT IGNORE INTO edgar_ii SELECT * FROM s;
 COMMIT;
 EOF
+  mysql_settle
   measure mysql_insert_ignore "${MYSQL_CLI[@]}" "$MY_DB" -e "source $DB/my_peer.sql"
   expect_equal "MariaDB INSERT IGNORE rows" "$(mysql_cli -N "$MY_DB" -e 'SELECT count(*) FROM edgar_ii')" "$DISTINCT"
 fi

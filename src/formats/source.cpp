@@ -106,6 +106,20 @@ MultiFileReader::MultiFileReader(std::vector<std::string> paths, SourceOptions o
   open_next();
   if (!current_) throw Error::InvalidInput("every source file was skipped as corrupt");
   schema_ = current_->schema();
+  if (auto rows = current_->rows_expected(); rows && *rows >= 0) {
+    std::error_code first_ec;
+    const auto first = static_cast<double>(std::filesystem::file_size(paths_[file_idx_ - 1], first_ec));
+    double all = 0;
+    for (const auto& path : paths_) {
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(path, ec);
+      if (!ec) all += static_cast<double>(size);
+    }
+    rows_expected_ = *rows;
+    if (!first_ec && first > 0 && all > first) {
+      rows_expected_ = static_cast<int64_t>(std::min(static_cast<double>(*rows) * (all / first), 1e15));
+    }
+  }
 }
 
 void MultiFileReader::open_next() {

@@ -51,6 +51,9 @@ class BatchReader {
   virtual bool next(Batch& out) = 0;
   virtual int64_t rows_read() const = 0;      // rows delivered so far
   virtual int64_t rows_rejected() const = 0;  // rows passed to on_reject so far
+  // How many rows the whole stream holds, when the reader can tell before reading it (a
+  // Parquet footer). Only a hint for sizing memory: a corrupt file may claim anything.
+  virtual std::optional<int64_t> rows_expected() const { return std::nullopt; }
 };
 
 // Opens `path` by its extension (.parquet/.parq/.pq -> Parquet, anything else -> CSV).
@@ -75,6 +78,9 @@ class MultiFileReader : public BatchReader {
   bool next(Batch& out) override;
   int64_t rows_read() const override { return rows_read_; }
   int64_t rows_rejected() const override;
+  // The first file's hint scaled by the size of all the files (the others are not opened
+  // before their turn); none when the first file gives none.
+  std::optional<int64_t> rows_expected() const override { return rows_expected_; }
   const std::vector<std::string>& skipped_files() const { return skipped_; }
   const std::string& current_file() const;
 
@@ -87,6 +93,7 @@ class MultiFileReader : public BatchReader {
   std::shared_ptr<const Schema> schema_;
   int64_t rows_read_ = 0;
   int64_t rejected_done_ = 0;
+  std::optional<int64_t> rows_expected_;
   std::vector<std::string> skipped_;
 };
 

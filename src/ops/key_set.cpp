@@ -354,10 +354,14 @@ void KeySet::check_key_types(const Batch& batch, const std::vector<size_t>& key_
 void KeySet::insert_keys(const Batch& batch, const std::vector<size_t>& key_columns, bool mark) {
   check_key_types(batch, key_columns, "the batch");
   scratch_.encode(batch, key_columns, hash_);
-  size_t rows = scratch_.size();
+  insert_all(scratch_, mark);
+}
+
+void KeySet::insert_all(const EncodedKeys& keys, bool mark) {
+  size_t rows = keys.size();
   for (size_t row = 0; row < rows; ++row) {
-    if (row + kPrefetchDistance < rows) prefetch(scratch_.hash(row + kPrefetchDistance));
-    insert_or_unmark(scratch_.key(row), scratch_.hash(row), mark);
+    if (row + kPrefetchDistance < rows) prefetch(keys.hash(row + kPrefetchDistance));
+    insert_or_unmark(keys.key(row), keys.hash(row), mark);
   }
 }
 

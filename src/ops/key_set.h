@@ -73,6 +73,9 @@ class KeySet {
   // With `mark`, the keys inserted are marked (e.g. the keys already in the target, so that one
   // set serves both de-duplication and the anti-join; see insert_encoded).
   void insert_keys(const Batch& batch, const std::vector<size_t>& key_columns, bool mark = false);
+  // Inserts every key of `keys` (encoded with this set's hash_function()), marked when `mark`.
+  // The key types of the batch they were encoded from must have been checked (check_key_types).
+  void insert_all(const EncodedKeys& keys, bool mark);
   // Inserts every key of `keys` (encoded with this set's hash_function()); appends to
   // `new_rows` (when not null) the rows whose key was new, in order. A key found marked is
   // unmarked (a later occurrence is then simply present) and counted in `unmarked` (when not

@@ -23,6 +23,10 @@ class AntiJoinStrategy : public Strategy {
  private:
   static void run_client(StrategyContext& context, StrategyStats& stats) {
     ops::KeySet present;
+    // The set ends up holding the keys in scope and the source's new keys. Sized once from the
+    // source's row count (a re-run's source holds the keys in scope): growing a table of
+    // millions of keys re-places them all and touches fresh memory each time.
+    present.reserve(expected_keys(context));
     scan_scope_keys(context, present, stats);
     // The keys in scope seed the de-duplication's set: one exact set and one probe per row
     // both de-duplicate the source and anti-join it. Reading, de-duplicating and sorting

@@ -1,7 +1,11 @@
 #include "strategies/pipeline.h"
 
 #include <algorithm>
+#include <cstring>
+#include <deque>
+#include <iterator>
 #include <numeric>
+#include <optional>
 #include <thread>
 
 #include "core/error.h"
@@ -13,7 +17,11 @@ namespace idemload::strategies {
 
 DedupedSource::DedupedSource(StrategyContext& context, ops::KeySet* present)
     : context_(context), deduper_(context.key_columns), seeded_(present != nullptr), raw_(context.source->schema()) {
-  if (present != nullptr) deduper_.seed(std::move(*present));
+  if (present != nullptr) {
+    deduper_.seed(std::move(*present));  // sized by scan_scope_keys
+  } else {
+    deduper_.reserve(expected_keys(context));
+  }
 }
 
 bool DedupedSource::next(Batch& out, StrategyStats& stats) {
@@ -88,15 +96,84 @@ bool BatchPipe::next(Batch& out, StrategyStats& stats) {
   return true;
 }
 
+size_t expected_keys(const StrategyContext& context) {
+  // A corrupt footer may claim any count: past the cap the set simply grows as it fills.
+  constexpr int64_t kMostReserved = int64_t{1} << 25;
+  std::optional<int64_t> rows = context.source->rows_expected();
+  return rows ? static_cast<size_t>(std::clamp<int64_t>(*rows, 0, kMostReserved)) : 0;
+}
+
 void scan_scope_keys(StrategyContext& context, ops::KeySet& present, StrategyStats& stats) {
   Schema key_schema = context.source->schema()->select(context.key_columns);
   std::vector<size_t> all_columns(key_schema.size());
-  for (size_t idx = 0; idx < all_columns.size(); ++idx) all_columns[idx] = idx;
-  int64_t rows = 0;
-  context.target->scan(context.table, key_schema, context.scope, kDefaultBatchRows, [&](const Batch& keys) {
-    present.insert_keys(keys, all_columns, /*mark=*/true);
-    rows += static_cast<int64_t>(keys.num_rows());
+  std::iota(all_columns.begin(), all_columns.end(), size_t{0});
+  // Every batch the scan returns has the columns of key_schema (Target::scan).
+  present.check_key_types(Batch(std::make_shared<const Schema>(key_schema)), all_columns, "the table's keys");
+
+  // The target's scan (reading, converting, encoding and hashing the keys) runs on a second
+  // thread; this one inserts them. At most kInFlight batches of encoded keys exist, recycled.
+  constexpr size_t kInFlight = 3;
+  struct Stopped {};
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<ops::EncodedKeys> full;
+  std::vector<ops::EncodedKeys> spare(kInFlight);
+  bool done = false;
+  bool stop = false;
+  std::exception_ptr error;
+  int64_t rows = 0;  // rows the scan returned (the scanning thread's, read after the join)
+  const HashFunction hash = present.hash_function();
+  std::thread scanner([&] {
+    try {
+      context.target->scan(context.table, key_schema, context.scope, kDefaultBatchRows, [&](const Batch& keys) {
+        std::unique_lock<std::mutex> lock(mutex);
+        changed.wait(lock, [&] { return stop || !spare.empty(); });
+        if (stop) throw Stopped{};
+        ops::EncodedKeys encoded = std::move(spare.back());
+        spare.pop_back();
+        lock.unlock();
+        encoded.encode(keys, all_columns, hash);
+        rows += static_cast<int64_t>(keys.num_rows());
+        lock.lock();
+        full.push_back(std::move(encoded));
+        changed.notify_all();
+      });
+    } catch (const Stopped&) {
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex);
+      error = std::current_exception();
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    done = true;
+    changed.notify_all();
   });
+  auto finish = [&] {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      stop = true;
+    }
+    changed.notify_all();
+    scanner.join();
+  };
+  try {
+    while (true) {
+      std::unique_lock<std::mutex> lock(mutex);
+      changed.wait(lock, [&] { return done || !full.empty(); });
+      if (full.empty()) break;  // the scan ended (or failed: rethrown below)
+      ops::EncodedKeys encoded = std::move(full.front());
+      full.pop_front();
+      lock.unlock();
+      present.insert_all(encoded, /*mark=*/true);
+      lock.lock();
+      spare.push_back(std::move(encoded));
+      changed.notify_all();
+    }
+  } catch (...) {
+    finish();
+    throw;
+  }
+  finish();
+  if (error) std::rethrow_exception(error);
   stats.scope_keys = static_cast<int64_t>(present.size());
   if (rows != stats.scope_keys) {
     // Duplicate keys already in scope (e.g. left by an earlier append): the invariant cannot
@@ -126,11 +203,34 @@ void ChunkBuilder::sort(Batch& chunk) {
     return std::string_view(key_arena_.data() + key_offsets_[row],
                             key_offsets_[row + 1] - key_offsets_[row]);
   };
-  selection_.resize(chunk.num_rows());
-  std::iota(selection_.begin(), selection_.end(), 0u);
-  auto less = [&key_of](uint32_t a, uint32_t b) { return key_of(a) < key_of(b); };
-  if (std::is_sorted(selection_.begin(), selection_.end(), less)) return;
-  std::sort(selection_.begin(), selection_.end(), less);
+  // Each row's first 32 key bytes, zero-padded, as four big-endian integers: ordering them is
+  // ordering those bytes, and nearly every comparison ends there (16 bytes are not enough: a
+  // chunk holds many rows of each client IP, and the IP alone fills them). Only rows whose
+  // first 32 bytes tie compare their whole keys.
+  const auto rows = static_cast<uint32_t>(chunk.num_rows());
+  order_.resize(rows);
+  for (uint32_t row = 0; row < rows; ++row) {
+    std::string_view key = key_of(row);
+    char head[sizeof(SortEntry::head)] = {};
+    std::memcpy(head, key.data(), std::min(sizeof head, key.size()));
+    SortEntry& entry = order_[row];
+    for (size_t word = 0; word < std::size(entry.head); ++word) {
+      uint64_t value = 0;
+      std::memcpy(&value, head + 8 * word, 8);
+      entry.head[word] = __builtin_bswap64(value);
+    }
+    entry.row = row;
+  }
+  auto less = [&key_of](const SortEntry& a, const SortEntry& b) {
+    for (size_t word = 0; word < std::size(a.head); ++word) {
+      if (a.head[word] != b.head[word]) return a.head[word] < b.head[word];
+    }
+    return key_of(a.row) < key_of(b.row);
+  };
+  if (std::is_sorted(order_.begin(), order_.end(), less)) return;
+  std::sort(order_.begin(), order_.end(), less);
+  selection_.resize(rows);
+  for (uint32_t idx = 0; idx < rows; ++idx) selection_[idx] = order_[idx].row;
   permuter_.apply(chunk, selection_);
 }
 

@@ -77,8 +77,13 @@ class BatchPipe {
   std::thread thread_;
 };
 
+// Keys to make room for before reading the source: its row count when the reader knows it
+// (a hint, capped), else 0.
+size_t expected_keys(const StrategyContext& context);
+
 // The keys of the rows in scope, as an exact set (inserted marked, ready to seed a
-// DedupedSource); stats.scope_keys is set.
+// DedupedSource); stats.scope_keys is set. The target's scan runs on a second thread while
+// this one fills the set.
 void scan_scope_keys(StrategyContext& context, ops::KeySet& present, StrategyStats& stats);
 
 // Fills chunks of context.chunk_rows rows and puts each in key order, so that the chunk
@@ -95,8 +100,13 @@ class ChunkBuilder {
   void sort(Batch& chunk);
 
  private:
+  struct SortEntry {
+    uint64_t head[4];  // the key's first 32 bytes
+    uint32_t row;
+  };
   const std::vector<size_t>& key_columns_;
   size_t chunk_rows_;
+  std::vector<SortEntry> order_;
   std::vector<uint32_t> selection_;
   std::string key_arena_;
   std::vector<uint32_t> key_offsets_;

@@ -5,11 +5,17 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <numeric>
+#include <random>
+#include <set>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "core/error.h"
+#include "core/key_hash.h"
+#include "targets/target.h"
+#include "test_util.h"
 
 namespace idemload::strategies {
 namespace {
@@ -122,6 +128,149 @@ TEST(BatchPipeTest, AnEmptyStreamEndsAtOnce) {
   Batch batch;
   StrategyStats stats;
   EXPECT_FALSE(pipe.next(batch, stats));
+}
+
+// A source that only has a schema (scan_scope_keys reads the key columns' types from it).
+class SchemaOnlySource : public formats::BatchReader {
+ public:
+  explicit SchemaOnlySource(std::shared_ptr<const Schema> schema) : schema_(std::move(schema)) {}
+  const std::shared_ptr<const Schema>& schema() const override { return schema_; }
+  bool next(Batch&) override { return false; }
+  int64_t rows_read() const override { return 0; }
+  int64_t rows_rejected() const override { return 0; }
+
+ private:
+  std::shared_ptr<const Schema> schema_;
+};
+
+TEST(ChunkBuilderTest, SortsByTheWholeKeyWhenTheFirst32BytesTie) {
+  Schema schema({Field{"s", Type::kString}, Field{"n", Type::kInt64}, Field{"payload", Type::kInt64}});
+  auto shared = std::make_shared<const Schema>(schema);
+  Batch rows(shared);
+  // Strings sharing their first 40 bytes (past the 32 compared as integers), shorter ones that
+  // end inside them, NULLs in both key columns, and NUL bytes.
+  const std::string common(40, 'x');
+  std::vector<std::string> strings = {common + "b", common + "a", common, common.substr(0, 31),
+                                      common.substr(0, 31) + std::string(1, '\0'), "", std::string("\0x", 2)};
+  std::mt19937_64 random(7);
+  for (int idx = 0; idx < 3000; ++idx) {
+    if (random() % 10 == 0) {
+      rows.column(0).append_null();
+    } else {
+      rows.column(0).append_bytes(strings[random() % strings.size()]);
+    }
+    if (random() % 10 == 0) {
+      rows.column(1).append_null();
+    } else {
+      rows.column(1).append_int(static_cast<int64_t>(random() % 50) - 25);
+    }
+    rows.column(2).append_int(idx);
+  }
+  StrategyContext context;
+  context.key_columns = {0, 1};
+  context.chunk_rows = 5000;
+  ChunkBuilder builder(context);
+  Batch chunk(shared);
+  EXPECT_EQ(builder.fill(rows, 0, chunk), rows.num_rows());
+  builder.sort(chunk);
+
+  std::string arena;
+  std::vector<uint32_t> offsets;
+  encode_keys(chunk, context.key_columns, arena, offsets);
+  for (size_t row = 1; row < chunk.num_rows(); ++row) {
+    std::string_view before(arena.data() + offsets[row - 1], offsets[row] - offsets[row - 1]);
+    std::string_view here(arena.data() + offsets[row], offsets[row + 1] - offsets[row]);
+    ASSERT_LE(before, here) << "rows " << row - 1 << " and " << row << " out of key order";
+  }
+  // The same rows, each once, with their own values.
+  std::set<int64_t> payloads;
+  for (size_t row = 0; row < chunk.num_rows(); ++row) {
+    auto original = static_cast<size_t>(chunk.column(2).int_at(row));
+    payloads.insert(static_cast<int64_t>(original));
+    ASSERT_EQ(chunk.column(0).is_null(row), rows.column(0).is_null(original));
+    if (!rows.column(0).is_null(original)) {
+      ASSERT_EQ(chunk.column(0).bytes_at(row), rows.column(0).bytes_at(original));
+    }
+    ASSERT_EQ(chunk.column(1).is_null(row), rows.column(1).is_null(original));
+  }
+  EXPECT_EQ(payloads.size(), rows.num_rows());
+}
+
+// scan_scope_keys against a real SQLite database: its scan runs on a second thread.
+class ScanScopeKeysTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    target_ = targets::open_target("sqlite:" + dir_.file("t.db"));
+    target_->execute("CREATE TABLE t (k INTEGER, d DATE, v TEXT)");
+    target_->begin();
+    for (int idx = 0; idx < kRows; ++idx) {
+      target_->execute("INSERT INTO t VALUES (?, ?, 'v')", {int64_t{idx}, std::string("2017-06-30")});
+    }
+    target_->commit();
+  }
+  // Scans the keys `fields` of every row of t into `present`; stats.keys_only_in_scope starts
+  // at 0, so that a reset shows.
+  StrategyStats scan(std::vector<Field> fields, ops::KeySet& present) {
+    SchemaOnlySource source(std::make_shared<const Schema>(Schema(std::move(fields))));
+    StrategyContext context;
+    context.target = target_.get();
+    context.source = &source;
+    context.table = "t";
+    context.key_columns.resize(source.schema()->size());
+    std::iota(context.key_columns.begin(), context.key_columns.end(), size_t{0});
+    context.scope = targets::Scope::all();
+    StrategyStats stats;
+    stats.keys_only_in_scope = 0;
+    scan_scope_keys(context, present, stats);
+    return stats;
+  }
+
+  static constexpr int kRows = 20000;  // more than two of the scan's batches
+  testing::TempDir dir_;
+  std::unique_ptr<targets::Target> target_;
+};
+
+TEST_F(ScanScopeKeysTest, EveryKeyInScopeIsInTheSetMarked) {
+  ops::KeySet present;
+  StrategyStats stats = scan({Field{"k", Type::kInt64}}, present);
+  EXPECT_EQ(stats.scope_keys, kRows);
+  EXPECT_EQ(present.size(), static_cast<size_t>(kRows));
+  EXPECT_TRUE(stats.keys_only_in_scope.has_value());  // every key once
+
+  // Seeded with the set, a Deduper drops the keys in scope (counting each once) and keeps the
+  // new ones: the keys were inserted marked.
+  ops::Deduper deduper({0});
+  deduper.seed(std::move(present));
+  auto schema = std::make_shared<const Schema>(Schema({Field{"k", Type::kInt64}}));
+  Batch in(schema);
+  for (int64_t key : {int64_t{5}, int64_t{kRows + 1}, int64_t{5}, int64_t{kRows - 1}}) in.column(0).append_int(key);
+  Batch out(schema);
+  deduper.apply(in, out);
+  ASSERT_EQ(out.num_rows(), 1u);
+  EXPECT_EQ(out.column(0).int_at(0), kRows + 1);
+  EXPECT_EQ(deduper.rows_matched(), 2);
+}
+
+TEST_F(ScanScopeKeysTest, DuplicateKeysInScopeLeaveKeysOnlyInScopeUnknown) {
+  target_->execute("INSERT INTO t VALUES (7, '2017-06-30', 'again')");
+  ops::KeySet present;
+  StrategyStats stats = scan({Field{"k", Type::kInt64}}, present);
+  EXPECT_EQ(stats.scope_keys, kRows);
+  EXPECT_FALSE(stats.keys_only_in_scope.has_value());
+}
+
+TEST_F(ScanScopeKeysTest, AScanThatFailsHalfWayIsRethrownHere) {
+  // A value the scan cannot convert, after more than a batch of good ones: the scanning thread
+  // fails while this one is inserting; the error comes back here, nothing hangs.
+  target_->execute("UPDATE t SET d = 'not a date' WHERE k = 15000");
+  ops::KeySet present;
+  try {
+    scan({Field{"k", Type::kInt64}, Field{"d", Type::kDate}}, present);
+    FAIL() << "no error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::kSchemaDrift) << error.what();
+    EXPECT_NE(std::string(error.what()).find("not a date"), std::string::npos) << error.what();
+  }
 }
 
 }  // namespace

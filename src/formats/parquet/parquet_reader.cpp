@@ -42,6 +42,7 @@ class ParquetBatchReader : public BatchReader {
   const std::shared_ptr<const Schema>& schema() const override { return schema_; }
   int64_t rows_read() const override { return rows_read_; }
   int64_t rows_rejected() const override { return 0; }
+  std::optional<int64_t> rows_expected() const override { return file_.metadata().num_rows; }
 
   bool next(Batch& out) override {
     if (out.schema_ptr() != schema_) {

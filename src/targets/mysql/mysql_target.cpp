@@ -353,9 +353,41 @@ class MysqlTarget : public Target {
   // " WHERE …" (or "") and its parameters.
   std::string scope_clause(const Scope& scope, Params& params) const { return scope_where_clause(*this, scope, params); }
 
+  // " FORCE INDEX (…)" naming the index that leads with _batch, for a lineage scope whose
+  // `columns` that index holds (with the primary key's columns, which every InnoDB secondary
+  // index carries); "" otherwise. When the scope is most of the table the optimizer may read
+  // it by a full scan of the clustered index, every column of every row: after a 10 M-row load
+  // the end count went through the 207 000 pages of the clustered index instead of the 41 000
+  // of the _batch index (12 s instead of 4 s).
+  std::string lineage_index_hint(std::string_view table, const Scope& scope, const std::vector<std::string>& columns) {
+    if (scope.kind != Scope::Kind::kLineage) return "";
+    auto rows = query(
+        "SELECT INDEX_NAME, COLUMN_NAME, SEQ_IN_INDEX FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = "
+        "DATABASE() AND TABLE_NAME = ? AND CAST(TABLE_NAME AS BINARY) = CAST(? AS BINARY) ORDER BY INDEX_NAME, "
+        "SEQ_IN_INDEX",
+        {std::string(table), std::string(table)});
+    std::optional<std::string> index;
+    std::vector<std::string> held;  // the primary key's columns and the index's
+    for (auto& row : rows) {
+      const std::string name = row[0].value_or("");
+      const std::string column = row[1].value_or("");
+      if (name == "PRIMARY") held.push_back(column);
+      if (!index && row[2] == "1" && same_name(column, kLineageColumn)) index = name;
+      if (index && name == *index) held.push_back(column);
+    }
+    if (!index || *index == "PRIMARY") return "";
+    for (const auto& want : columns) {
+      bool found = std::any_of(held.begin(), held.end(), [&](const std::string& have) { return same_name(have, want); });
+      if (!found) return "";
+    }
+    return fmt::format(" FORCE INDEX ({})", quote(*index));
+  }
+
   int64_t count(std::string_view table, const Scope& scope) override {
     Params params;
-    auto rows = query(fmt::format("SELECT COUNT(*) FROM {}{}", quote(table), scope_clause(scope, params)), params);
+    auto rows = query(fmt::format("SELECT COUNT(*) FROM {}{}{}", quote(table), lineage_index_hint(table, scope, {}),
+                                  scope_clause(scope, params)),
+                      params);
     return parse_int64(rows.at(0).at(0).value_or("0")).value_or(0);
   }
 
@@ -363,8 +395,13 @@ class MysqlTarget : public Target {
             const std::function<void(const Batch&)>& sink) override {
     Params params;
     std::string list;
-    for (const auto& field : columns.fields()) list += (list.empty() ? "" : ", ") + quote(field.name);
-    std::string sql = fmt::format("SELECT {} FROM {}{}", list, quote(table), scope_clause(scope, params));
+    std::vector<std::string> names;
+    for (const auto& field : columns.fields()) {
+      list += (list.empty() ? "" : ", ") + quote(field.name);
+      names.push_back(field.name);
+    }
+    std::string sql = fmt::format("SELECT {} FROM {}{}{}", list, quote(table), lineage_index_hint(table, scope, names),
+                                  scope_clause(scope, params));
     // Its own statement, read unbuffered: rows stream off the network as the sink consumes
     // them, so memory stays bounded by one batch. The sink must not use this target meanwhile.
     Statement statement(*conn_, sql);

@@ -3,6 +3,7 @@
 #include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include <fmt/format.h>
@@ -19,15 +20,28 @@ void put16(std::string& out, uint16_t value) {
   out.append(bytes, 2);
 }
 
+char* put16_at(char* at, uint16_t value) {
+  value = __builtin_bswap16(value);
+  std::memcpy(at, &value, 2);
+  return at + 2;
+}
+
+char* put32_at(char* at, uint32_t value) {
+  value = __builtin_bswap32(value);
+  std::memcpy(at, &value, 4);
+  return at + 4;
+}
+
+char* put64_at(char* at, uint64_t value) {
+  value = __builtin_bswap64(value);
+  std::memcpy(at, &value, 8);
+  return at + 8;
+}
+
 void put32(std::string& out, uint32_t value) {
   char bytes[4] = {static_cast<char>(value >> 24), static_cast<char>(value >> 16), static_cast<char>(value >> 8),
                    static_cast<char>(value)};
   out.append(bytes, 4);
-}
-
-void put64(std::string& out, uint64_t value) {
-  put32(out, static_cast<uint32_t>(value >> 32));
-  put32(out, static_cast<uint32_t>(value));
 }
 
 // The COPY BINARY signature, flags (no OIDs) and an empty header extension.
@@ -189,31 +203,51 @@ void CopyEncoder::bad_value(const Batch& batch, size_t row, const CopyColumn& co
 void CopyEncoder::encode_binary(const Batch& batch, std::string& out) {
   const size_t rows = batch.num_rows();
   const auto fields = static_cast<uint16_t>(columns_.size() + (lineage_ ? 1 : 0));
-  out.append(kBinaryHeader);
+  // Values are written through a pointer into `out`, sized before each row for the row's
+  // largest encoding: a fixed-width value takes at most 4 + 8 bytes, a string 4 + its bytes, a
+  // numeric at most 16 + its text (4 + 8 + 2 per four digits).
+  const size_t row_fixed = 2 + 12 * columns_.size() + (lineage_ ? 4 + lineage_->size() : 0);
+  std::vector<const CopyColumn*> variable;  // columns whose encoded size depends on the value
+  for (const CopyColumn& copy_column : columns_) {
+    if (copy_column.encoding == BinaryEncoding::kBytes || copy_column.encoding == BinaryEncoding::kNumeric) {
+      variable.push_back(&copy_column);
+    }
+  }
+  out.resize(kBinaryHeader.size() + 2 + rows * row_fixed);
+  std::memcpy(out.data(), kBinaryHeader.data(), kBinaryHeader.size());
+  size_t used = kBinaryHeader.size();
   for (size_t row = 0; row < rows; ++row) {
-    put16(out, fields);
+    size_t row_bound = row_fixed + 2;  // + the trailer after the last row
+    for (const CopyColumn* copy_column : variable) {
+      const Column& column = batch.column(copy_column->source_column);
+      if (column.is_null(row)) continue;
+      row_bound += column.bytes_at(row).size() + (copy_column->encoding == BinaryEncoding::kNumeric ? 4 : 0);
+    }
+    if (out.size() - used < row_bound) out.resize(std::max(out.size() + out.size() / 2, used + row_bound));
+    char* at = out.data() + used;
+    at = put16_at(at, fields);
     for (const CopyColumn& copy_column : columns_) {
       const Column& column = batch.column(copy_column.source_column);
       if (column.is_null(row)) {
-        put32(out, 0xFFFFFFFFu);  // -1: NULL
+        at = put32_at(at, 0xFFFFFFFFu);  // -1: NULL
         continue;
       }
       switch (copy_column.encoding) {
         case BinaryEncoding::kBool:
-          put32(out, 1);
-          out += static_cast<char>(column.int_at(row) != 0 ? 1 : 0);
+          at = put32_at(at, 1);
+          *at++ = static_cast<char>(column.int_at(row) != 0 ? 1 : 0);
           break;
         case BinaryEncoding::kInt8:
-          put32(out, 8);
-          put64(out, static_cast<uint64_t>(column.int_at(row)));
+          at = put32_at(at, 8);
+          at = put64_at(at, static_cast<uint64_t>(column.int_at(row)));
           break;
         case BinaryEncoding::kInt4: {
           int64_t value = column.int_at(row);
           if (value < std::numeric_limits<int32_t>::min() || value > std::numeric_limits<int32_t>::max()) {
             bad_value(batch, row, copy_column, "is out of range for the column's type integer");
           }
-          put32(out, 4);
-          put32(out, static_cast<uint32_t>(static_cast<int32_t>(value)));
+          at = put32_at(at, 4);
+          at = put32_at(at, static_cast<uint32_t>(static_cast<int32_t>(value)));
           break;
         }
         case BinaryEncoding::kInt2: {
@@ -221,49 +255,56 @@ void CopyEncoder::encode_binary(const Batch& batch, std::string& out) {
           if (value < std::numeric_limits<int16_t>::min() || value > std::numeric_limits<int16_t>::max()) {
             bad_value(batch, row, copy_column, "is out of range for the column's type smallint");
           }
-          put32(out, 2);
-          put16(out, static_cast<uint16_t>(static_cast<int16_t>(value)));
+          at = put32_at(at, 2);
+          at = put16_at(at, static_cast<uint16_t>(static_cast<int16_t>(value)));
           break;
         }
         case BinaryEncoding::kFloat8:
-          put32(out, 8);
-          put64(out, std::bit_cast<uint64_t>(column.double_at(row)));
+          at = put32_at(at, 8);
+          at = put64_at(at, std::bit_cast<uint64_t>(column.double_at(row)));
           break;
         case BinaryEncoding::kFloat4:
-          put32(out, 4);
-          put32(out, std::bit_cast<uint32_t>(static_cast<float>(column.double_at(row))));
+          at = put32_at(at, 4);
+          at = put32_at(at, std::bit_cast<uint32_t>(static_cast<float>(column.double_at(row))));
           break;
         case BinaryEncoding::kBytes: {
           std::string_view bytes = column.bytes_at(row);
-          put32(out, static_cast<uint32_t>(bytes.size()));
-          out.append(bytes);
+          at = put32_at(at, static_cast<uint32_t>(bytes.size()));
+          if (!bytes.empty()) std::memcpy(at, bytes.data(), bytes.size());
+          at += bytes.size();
           break;
         }
         case BinaryEncoding::kDate:
-          put32(out, 4);
-          put32(out, static_cast<uint32_t>(static_cast<int32_t>(column.int_at(row) - kPgEpochDays)));
+          at = put32_at(at, 4);
+          at = put32_at(at, static_cast<uint32_t>(static_cast<int32_t>(column.int_at(row) - kPgEpochDays)));
           break;
         case BinaryEncoding::kTimestamp:
-          put32(out, 8);
-          put64(out, static_cast<uint64_t>(column.int_at(row) - kPgEpochMicros));
+          at = put32_at(at, 8);
+          at = put64_at(at, static_cast<uint64_t>(column.int_at(row) - kPgEpochMicros));
           break;
         case BinaryEncoding::kTime:
-          put32(out, 8);
-          put64(out, static_cast<uint64_t>(column.int_at(row)));
+          at = put32_at(at, 8);
+          at = put64_at(at, static_cast<uint64_t>(column.int_at(row)));
           break;
         case BinaryEncoding::kNumeric:
-          if (!append_numeric_binary(column.bytes_at(row), digits_, out)) {
+          numeric_.clear();
+          if (!append_numeric_binary(column.bytes_at(row), digits_, numeric_)) {
             bad_value(batch, row, copy_column, "is not a decimal number");
           }
+          std::memcpy(at, numeric_.data(), numeric_.size());
+          at += numeric_.size();
           break;
       }
     }
     if (lineage_) {
-      put32(out, static_cast<uint32_t>(lineage_->size()));
-      out += *lineage_;
+      at = put32_at(at, static_cast<uint32_t>(lineage_->size()));
+      std::memcpy(at, lineage_->data(), lineage_->size());
+      at += lineage_->size();
     }
+    used = static_cast<size_t>(at - out.data());
   }
-  put16(out, 0xFFFF);  // trailer: field count -1
+  put16_at(out.data() + used, 0xFFFF);  // trailer: field count -1 (room kept by row_bound)
+  out.resize(used + 2);
 }
 
 void CopyEncoder::encode_text(const Batch& batch, std::string& out) {

@@ -84,6 +84,7 @@ class CopyEncoder {
   std::optional<std::string> lineage_;
   bool binary_;
   std::vector<int16_t> digits_;
+  std::string numeric_;  // one numeric value's encoding
 };
 
 }  // namespace idemload::targets::postgres

@@ -64,6 +64,57 @@ TEST(CopyEncoder, BinaryRowsHaveHeaderFieldCountsAndTrailer) {
   EXPECT_EQ(out, expected);
 }
 
+TEST(CopyEncoder, BinaryRowsLargerThanTheFirstEstimateAreWhole) {
+  // Strings far longer than a fixed-width value, numerics, NULLs and empty strings: the output
+  // grows as rows need it, and every byte is where the format puts it.
+  Schema schema({Field{"s", Type::kString}, Field{"d", Type::kDecimal, true, 20, 4}});
+  Batch batch(std::make_shared<const Schema>(schema));
+  std::vector<std::optional<std::string>> strings = {std::string(100000, 'a'), std::nullopt, std::string(),
+                                                     std::string(70000, 'b'), std::string("c")};
+  std::vector<std::string> numerics = {"1", "-12345678901234.5678", "0.0001", "99", "7"};
+  for (size_t row = 0; row < strings.size(); ++row) {
+    if (strings[row]) {
+      batch.column(0).append_bytes(*strings[row]);
+    } else {
+      batch.column(0).append_null();
+    }
+    batch.column(1).append_bytes(numerics[row]);
+  }
+  CopyEncoder encoder({{0, "s", BinaryEncoding::kBytes}, {1, "d", BinaryEncoding::kNumeric}}, std::nullopt, true);
+  std::string out;
+  encoder.encode(batch, out);
+
+  std::string expected("PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19);
+  auto put32 = [&expected](uint32_t value) {
+    for (int shift = 24; shift >= 0; shift -= 8) expected += static_cast<char>(value >> shift);
+  };
+  std::vector<int16_t> scratch;
+  for (size_t row = 0; row < strings.size(); ++row) {
+    expected += std::string("\0\2", 2);
+    if (strings[row]) {
+      put32(static_cast<uint32_t>(strings[row]->size()));
+      expected += *strings[row];
+    } else {
+      put32(0xFFFFFFFFu);
+    }
+    ASSERT_TRUE(append_numeric_binary(numerics[row], scratch, expected));
+  }
+  expected += std::string("\xFF\xFF", 2);
+  EXPECT_EQ(out.size(), expected.size());
+  EXPECT_TRUE(out == expected);
+
+  // The encoder's buffer is reused: a smaller batch afterwards is encoded exactly too.
+  Batch small(batch.schema_ptr());
+  small.column(0).append_bytes("z");
+  small.column(1).append_bytes("5");
+  encoder.encode(small, out);
+  std::string expected_small("PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19);
+  expected_small += std::string("\0\2\0\0\0\1z", 7);
+  ASSERT_TRUE(append_numeric_binary("5", scratch, expected_small));
+  expected_small += std::string("\xFF\xFF", 2);
+  EXPECT_TRUE(out == expected_small);
+}
+
 TEST(CopyEncoder, IntegerOutOfAColumnsRangeNamesTheSourceRow) {
   Schema schema({Field{"n", Type::kInt64}});
   Batch batch(std::make_shared<const Schema>(schema));

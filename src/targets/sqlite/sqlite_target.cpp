@@ -122,7 +122,10 @@ class SqliteWriter : public BulkWriter {
   std::vector<int> param_of_column_;  // batch column -> 1-based parameter, 0 = not written
   int lineage_param_;
   std::string lineage_;
+  // The text of the date and time values of the batch being written, column after column, and
+  // where each value ends: formatted once per batch and bound without a copy.
   std::string text_;
+  std::vector<std::vector<uint32_t>> text_ends_;  // per batch column: rows + 1 offsets, or none
 };
 
 class SqliteTarget : public Target {
@@ -532,6 +535,26 @@ int64_t SqliteWriter::write_rows(const Batch& batch) {
   sqlite3_stmt* stmt = stmt_.get();
   int64_t inserted = 0;
   const size_t rows = batch.num_rows();
+  // SQLite stores dates and times as text. Formatting them all first, column by column, lets
+  // each be bound in place (SQLITE_STATIC) instead of copied by SQLite row after row.
+  text_.clear();
+  text_ends_.resize(param_of_column_.size());
+  for (size_t col = 0; col < param_of_column_.size(); ++col) {
+    std::vector<uint32_t>& ends = text_ends_[col];
+    ends.clear();
+    const Column& column = batch.column(col);
+    if (param_of_column_[col] == 0 || (column.type() != Type::kDate && column.type() != Type::kTimestamp &&
+                                       column.type() != Type::kTime)) {
+      continue;
+    }
+    ends.reserve(rows + 1);
+    ends.push_back(static_cast<uint32_t>(text_.size()));
+    for (size_t row = 0; row < rows; ++row) {
+      if (!column.is_null(row)) append_value_text(column, row, text_);
+      if (text_.size() > UINT32_MAX) throw Error::Internal("date and time text of one batch exceeds 4 GiB");
+      ends.push_back(static_cast<uint32_t>(text_.size()));
+    }
+  }
   for (size_t row = 0; row < rows; ++row) {
     sqlite3_reset(stmt);
     for (size_t col = 0; col < param_of_column_.size(); ++col) {
@@ -559,11 +582,12 @@ int64_t SqliteWriter::write_rows(const Batch& batch) {
         }
         case Type::kDate:
         case Type::kTimestamp:
-        case Type::kTime:
-          text_.clear();
-          append_value_text(column, row, text_);
-          sqlite3_bind_text(stmt, pos, text_.data(), static_cast<int>(text_.size()), SQLITE_TRANSIENT);
+        case Type::kTime: {
+          const std::vector<uint32_t>& ends = text_ends_[col];  // value `row`: ends[row] to ends[row + 1]
+          sqlite3_bind_text(stmt, pos, text_.data() + ends[row], static_cast<int>(ends[row + 1] - ends[row]),
+                            SQLITE_STATIC);
           break;
+        }
       }
     }
     if (lineage_param_) {
@@ -583,6 +607,7 @@ int64_t SqliteWriter::write_rows(const Batch& batch) {
     inserted += sqlite3_changes64(target_.db());
   }
   sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);  // no binding may outlive the batch and text_ it points into
   return inserted;
 }
 

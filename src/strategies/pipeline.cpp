@@ -18,7 +18,7 @@ namespace idemload::strategies {
 DedupedSource::DedupedSource(StrategyContext& context, ops::KeySet* present)
     : context_(context), deduper_(context.key_columns), seeded_(present != nullptr), raw_(context.source->schema()) {
   if (present != nullptr) {
-    deduper_.seed(std::move(*present));  // sized by scan_scope_keys
+    deduper_.seed(std::move(*present));  // sized by the caller (antijoin: expected_keys)
   } else {
     deduper_.reserve(expected_keys(context));
   }

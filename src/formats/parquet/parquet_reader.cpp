@@ -42,7 +42,12 @@ class ParquetBatchReader : public BatchReader {
   const std::shared_ptr<const Schema>& schema() const override { return schema_; }
   int64_t rows_read() const override { return rows_read_; }
   int64_t rows_rejected() const override { return 0; }
-  std::optional<int64_t> rows_expected() const override { return file_.metadata().num_rows; }
+  // The row groups' counts (what next() delivers), not the file-level count, which nothing checks.
+  std::optional<int64_t> rows_expected() const override {
+    int64_t rows = 0;
+    for (const auto& group : file_.metadata().row_groups) rows += group.num_rows;  // checked: no overflow
+    return rows;
+  }
 
   bool next(Batch& out) override {
     if (out.schema_ptr() != schema_) {

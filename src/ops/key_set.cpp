@@ -245,13 +245,16 @@ void KeySet::grow(size_t min_capacity) {
   Slot* slots = this->slots();
   shift_ = 64 - bits;
   grow_at_ = grow_threshold(capacity);
-  // Re-placing a key needs only its stored hash: the key bytes stay where they are.
+  // A slot keeps only a few bits of the hash: re-placing a key hashes its bytes again (they
+  // stay where they are in the arena). Reserving once (reserve()) spares that.
   size_t mask = capacity - 1;
   for (size_t old_idx = 0; old_idx < old_capacity; ++old_idx) {
-    const Slot& slot = old[old_idx];
-    if (slot.ref == 0) continue;
-    size_t idx = index_of(slot.hash);
-    while (slots[idx].ref != 0) idx = (idx + 1) & mask;
+    const Slot slot = old[old_idx];
+    if (slot == 0) continue;
+    uint64_t length = 0;
+    const char* bytes = get_varint(key_at(slot), length);
+    size_t idx = index_of(hash_(std::string_view(bytes, length)));
+    while (slots[idx] != 0) idx = (idx + 1) & mask;
     slots[idx] = slot;
   }
 }
@@ -259,9 +262,12 @@ void KeySet::grow(size_t min_capacity) {
 uint64_t KeySet::store(std::string_view encoded) {
   size_t need = varint_size(encoded.size()) + encoded.size();
   if (blocks_.empty() || block_used_ + need > blocks_.back().size()) {
-    // Full blocks are never moved or copied: growing the arena costs one new block.
+    // Full blocks are never moved or copied: growing the arena costs one new block. A key
+    // larger than a block gets a block of its own, at offset 0 (nothing else fits after it).
     size_t block_bytes = need > kBlockBytes ? need : kBlockBytes;
-    if (blocks_.size() >= (size_t{1} << 31)) throw Error::Internal("key set arena has too many blocks");
+    if (blocks_.size() + 1 >= (size_t{1} << (kLocationBits - kOffsetBits))) {
+      throw Error::Internal("key set arena is full (1 TiB of keys)");
+    }
     blocks_.emplace_back(block_bytes);
     arena_bytes_ += block_bytes;
     block_used_ = 0;
@@ -269,16 +275,19 @@ uint64_t KeySet::store(std::string_view encoded) {
   char* at = blocks_.back().data() + block_used_;
   char* bytes = put_varint(encoded.size(), at);
   std::memcpy(bytes, encoded.data(), encoded.size());
-  uint64_t ref = ((static_cast<uint64_t>(blocks_.size() - 1) << 32) | block_used_) + 1;
+  uint64_t ref = ((static_cast<uint64_t>(blocks_.size() - 1) << kOffsetBits) | block_used_) + 1;
   block_used_ += need;
   return ref;
 }
 
-bool KeySet::key_equals(uint64_t ref, std::string_view encoded) const {
-  uint64_t location = (ref & ~kMark) - 1;
-  const char* at = blocks_[location >> 32].data() + (location & 0xFFFFFFFFULL);
+const char* KeySet::key_at(Slot slot) const {
+  uint64_t location = (slot & kLocationMask) - 1;
+  return blocks_[location >> kOffsetBits].data() + (location & (kBlockBytes - 1));
+}
+
+bool KeySet::key_equals(Slot slot, std::string_view encoded) const {
   uint64_t length = 0;
-  at = get_varint(at, length);
+  const char* at = get_varint(key_at(slot), length);
   return length == encoded.size() && std::memcmp(at, encoded.data(), length) == 0;
 }
 
@@ -291,19 +300,19 @@ KeySet::Found KeySet::insert_or_unmark(std::string_view encoded, uint64_t hash, 
   Slot* slots = this->slots();
   size_t mask = capacity() - 1;
   size_t idx = index_of(hash);
+  const uint64_t tag = tag_of(hash);
   while (true) {
     Slot& slot = slots[idx];
-    if (slot.ref == 0) {
-      slot.ref = store(encoded) | (mark ? kMark : 0);
-      slot.hash = hash;
+    if (slot == 0) {
+      slot = store(encoded) | tag | (mark ? kMark : 0);
       ++size_;
       return Found::kNew;
     }
-    // The full 64-bit hash is compared first, so the key bytes are read only for a real
-    // candidate (almost always the key itself).
-    if (slot.hash == hash && key_equals(slot.ref, encoded)) {
-      if ((slot.ref & kMark) == 0 || mark) return Found::kPresent;
-      slot.ref &= ~kMark;
+    // The hash bits are compared first, so the key bytes are read only for a real candidate
+    // (almost always the key itself); the bytes decide.
+    if ((slot & kTagMask) == tag && key_equals(slot, encoded)) {
+      if ((slot & kMark) == 0 || mark) return Found::kPresent;
+      slot &= ~kMark;
       return Found::kUnmarked;
     }
     idx = (idx + 1) & mask;
@@ -314,10 +323,11 @@ bool KeySet::contains_hashed(std::string_view encoded, uint64_t hash) const {
   const Slot* slots = this->slots();
   size_t mask = capacity() - 1;
   size_t idx = index_of(hash);
+  const uint64_t tag = tag_of(hash);
   while (true) {
-    const Slot& slot = slots[idx];
-    if (slot.ref == 0) return false;
-    if (slot.hash == hash && key_equals(slot.ref, encoded)) return true;
+    const Slot slot = slots[idx];
+    if (slot == 0) return false;
+    if ((slot & kTagMask) == tag && key_equals(slot, encoded)) return true;
     idx = (idx + 1) & mask;
   }
 }

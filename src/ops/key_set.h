@@ -1,6 +1,7 @@
 // KeySet: an exact set of encoded keys (core/key_hash.h). A flat open-addressing table of
-// {hash, reference} slots (power-of-two capacity, linear probing) over an arena of key bytes;
-// the hash only finds candidates, equality is a comparison of the encodings. Not thread-safe.
+// one-word slots (a reference and a few hash bits; power-of-two capacity, linear probing) over
+// an arena of key bytes; the hash only finds candidates, equality is a comparison of the
+// encodings. Not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -103,25 +104,33 @@ class KeySet {
   bool contains_hashed(std::string_view encoded, uint64_t hash) const;
 
  private:
-  // A slot is empty when ref == 0; otherwise (ref & ~kMark) - 1 = (block << 32) | position of
-  // the key's length prefix (a varint) and bytes in the arena, and kMark is the key's mark.
-  struct Slot {
-    uint64_t hash;
-    uint64_t ref;
-  };
+  // A slot is one word, 0 when empty. Otherwise bits 0–39 hold 1 + the key's location in the
+  // arena ((block << 22) | offset of its length prefix, a varint, and bytes), bits 40–62 the
+  // low 23 bits of its hash (a filter: the key bytes are compared only when they agree, and a
+  // differing key agrees once in 8 million) and bit 63 the key's mark. Eight bytes a slot
+  // instead of a full hash beside a reference: at 10 million keys the table is 128 MiB smaller.
+  using Slot = uint64_t;
 
   Slot* slots() const { return reinterpret_cast<Slot*>(slot_memory_.data()); }
   size_t index_of(uint64_t hash) const { return static_cast<size_t>((hash * kMultiplier) >> shift_); }
-  bool key_equals(uint64_t ref, std::string_view encoded) const;
+  static uint64_t tag_of(uint64_t hash) { return (hash << kLocationBits) & kTagMask; }
+  // The key's length prefix in the arena.
+  const char* key_at(Slot slot) const;
+  bool key_equals(Slot slot, std::string_view encoded) const;
   enum class Found { kNew, kUnmarked, kPresent };
   Found insert_or_unmark(std::string_view encoded, uint64_t hash, bool mark);
+  // Stores the key's bytes; returns 1 + its location.
   uint64_t store(std::string_view encoded);
   void grow(size_t min_capacity);
   void prefetch(uint64_t hash) const { __builtin_prefetch(slots() + index_of(hash)); }
 
   static constexpr uint64_t kMultiplier = 0x9E3779B97F4A7C15ULL;  // Fibonacci hashing
-  static constexpr uint64_t kMark = uint64_t{1} << 63;             // blocks < 2^31: refs < 2^63
-  static constexpr size_t kBlockBytes = size_t{1} << 22;
+  static constexpr int kOffsetBits = 22;
+  static constexpr size_t kBlockBytes = size_t{1} << kOffsetBits;  // offsets in a block < 2^22
+  static constexpr int kLocationBits = 40;                          // blocks < 2^18: 1 TiB of keys
+  static constexpr uint64_t kLocationMask = (uint64_t{1} << kLocationBits) - 1;
+  static constexpr uint64_t kMark = uint64_t{1} << 63;
+  static constexpr uint64_t kTagMask = ~kLocationMask & ~kMark;
   static constexpr size_t kPrefetchDistance = 8;
 
   HashFunction hash_;

@@ -100,9 +100,9 @@ TEST(KeySet, MillionsOfKeysGrowCorrectly) {
   EXPECT_EQ(keys.capacity() & (keys.capacity() - 1), 0u);
   EXPECT_LE(kKeys * 10, keys.capacity() * 7);
   EXPECT_GT(kKeys * 10, keys.capacity() * 7 / 2);
-  // Slots of 16 bytes and 9 arena bytes a key (length prefix + 8), plus block slack.
-  EXPECT_LT(keys.memory_bytes(), keys.capacity() * 16 + kKeys * 9 + (size_t{8} << 20));
-  EXPECT_GE(keys.memory_bytes(), keys.capacity() * 16 + kKeys * 9);
+  // Slots of 8 bytes and 9 arena bytes a key (length prefix + 8), plus block slack.
+  EXPECT_LT(keys.memory_bytes(), keys.capacity() * 8 + kKeys * 9 + (size_t{8} << 20));
+  EXPECT_GE(keys.memory_bytes(), keys.capacity() * 8 + kKeys * 9);
 
   for (uint64_t value = 0; value < kKeys; ++value) {
     ASSERT_TRUE(keys.contains(int_key(value * 0x9E3779B97F4A7C15ULL))) << value;

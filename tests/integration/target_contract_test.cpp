@@ -265,6 +265,38 @@ TEST_P(TargetContract, ScanInsideTheCallersTransactionSeesItsRowsAndLeavesItOpen
   EXPECT_EQ(target_->count(table, Scope::all()), 0);
 }
 
+// A caller may stop a scan by throwing from the sink (the key scan does when the load stops).
+// The batches still being read ahead (PostgreSQL pipelines its FETCHes) are dropped, and the
+// connection and the caller's transaction are left usable.
+TEST_P(TargetContract, ScanStoppedBySinkLeavesTheConnectionUsable) {
+  struct Stop {};
+  std::string table = keyed_table();
+  std::vector<Row> rows;
+  for (int64_t k = 0; k < 40; ++k) rows.push_back({k, str(fmt::format("v{}", k))});
+  write(table, rows, {.lineage = "b"});
+
+  auto stop_at_second_batch = [&] {
+    int batches = 0;
+    EXPECT_THROW(target_->scan(table, key_schema_, Scope::lineage("b"), 5,
+                               [&](const Batch&) {
+                                 if (++batches == 2) throw Stop{};
+                               }),
+                 Stop);
+    EXPECT_EQ(batches, 2);
+  };
+  stop_at_second_batch();
+  EXPECT_EQ(target_->count(table, Scope::all()), 40);
+  EXPECT_EQ(scan_all(*target_, table, key_schema_, Scope::lineage("b"), 5).rows.size(), 40u);
+
+  // Inside the caller's transaction: still open afterwards, and its rows still its own.
+  target_->begin();
+  write(table, {{int64_t{100}, str("x")}}, {.lineage = "b"});
+  stop_at_second_batch();
+  EXPECT_EQ(target_->count(table, Scope::all()), 41);
+  target_->rollback();
+  EXPECT_EQ(target_->count(table, Scope::all()), 40);
+}
+
 TEST_P(TargetContract, StringKeysCompareExactly) {
   Schema schema({field("s", Type::kString), field("n", Type::kInt64)});
   std::string strings = table_name();

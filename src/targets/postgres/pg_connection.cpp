@@ -229,6 +229,56 @@ Result Connection::exec(std::string_view sql, const Params& params, int result_f
   throw error(result.get(), fmt::format("'{}' failed", sql.substr(0, 200)));
 }
 
+void Connection::exec_pipelined(std::string_view sql, int ahead, const std::function<bool(const PGresult*)>& handle) {
+  const std::string text(sql);
+  const std::string what = fmt::format("'{}' failed", sql.substr(0, 200));
+  if (PQenterPipelineMode(conn_) != 1) throw error(nullptr, what);
+  int in_flight = 0;
+  auto send = [&] {
+    // The flush request makes the server send each result as soon as it is complete.
+    if (PQsendQueryParams(conn_, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 1) != 1 ||
+        PQsendFlushRequest(conn_) != 1 || PQflush(conn_) != 0) {
+      throw error(nullptr, what);
+    }
+    ++in_flight;
+  };
+  std::exception_ptr failure;
+  try {
+    for (int idx = 0; idx < std::max(ahead, 1); ++idx) send();
+    bool more = true;
+    while (in_flight > 0) {
+      Result result(PQgetResult(conn_));
+      ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+      if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) throw error(result.get(), what);
+      PQclear(PQgetResult(conn_));  // the null that ends this execution's results
+      --in_flight;
+      if (more) more = handle(result.get());
+      if (more) send();
+    }
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  // A sync ends the pipeline (and the skipping of what was queued after an error); everything
+  // up to it is read and dropped.
+  bool synced = false;
+  if (usable() && PQpipelineSync(conn_) == 1) {
+    for (int nulls = 0; nulls <= 2 * in_flight + 2 && usable();) {
+      Result result(PQgetResult(conn_));
+      if (!result) {
+        ++nulls;
+        continue;
+      }
+      if (PQresultStatus(result.get()) == PGRES_PIPELINE_SYNC) {
+        synced = true;
+        break;
+      }
+    }
+  }
+  bool left = synced && PQexitPipelineMode(conn_) == 1;
+  if (failure) std::rethrow_exception(failure);
+  if (!left) throw error(nullptr, what);
+}
+
 void Connection::exec_quietly(std::string_view sql) {
   if (!usable()) return;
   PQclear(PQexec(conn_, std::string(sql).c_str()));

@@ -46,6 +46,12 @@ class Connection {
   // several statements). Returns the result of a successful command; throws otherwise.
   // result_format: 0 text, 1 binary.
   Result exec(std::string_view sql, const Params& params = {}, int result_format = 0);
+  // Runs `sql` (no parameters, binary results) again and again in pipeline mode, with up to
+  // `ahead` executions in flight: the server computes the next result while the caller handles
+  // this one, instead of one round trip at a time (FETCH from a cursor). `handle` gets each
+  // result in order and returns false to send no more; results already asked for are drained.
+  // Throws as exec() does; the connection leaves pipeline mode either way.
+  void exec_pipelined(std::string_view sql, int ahead, const std::function<bool(const PGresult*)>& handle);
   // Like exec but never throws; for cleanup on error paths.
   void exec_quietly(std::string_view sql);
   // Rows affected by a command result ("INSERT 0 5" -> 5).

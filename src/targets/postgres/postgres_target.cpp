@@ -363,15 +363,15 @@ class PostgresTarget : public Target {
       connection_->exec(declare, params);
       Batch batch(std::make_shared<const Schema>(columns));
       batch.reserve(batch_rows);
-      for (;;) {
-        Result result = connection_->exec(fetch, {}, 1);  // binary values
-        const int rows = PQntuples(result.get());
-        if (rows == 0) break;
-        decode_rows(result.get(), rows, columns, decodes, table, batch);
+      // Two FETCHes in flight: the server reads the next rows while these are decoded.
+      connection_->exec_pipelined(fetch, 2, [&](const PGresult* result) {
+        const int rows = PQntuples(result);
+        if (rows == 0) return false;
+        decode_rows(result, rows, columns, decodes, table, batch);
         sink(batch);
         batch.clear();
-        if (static_cast<size_t>(rows) < batch_rows) break;
-      }
+        return static_cast<size_t>(rows) == batch_rows;
+      });
       connection_->exec(fmt::format("CLOSE {}", cursor));
       if (own_transaction) connection_->exec("COMMIT");
     } catch (...) {

@@ -246,9 +246,14 @@ void KeySet::grow(size_t min_capacity) {
   shift_ = 64 - bits;
   grow_at_ = grow_threshold(capacity);
   // A slot keeps only a few bits of the hash: re-placing a key hashes its bytes again (they
-  // stay where they are in the arena). Reserving once (reserve()) spares that.
+  // stay where they are in the arena; the bytes of the keys a few slots ahead are prefetched).
+  // Reserving once (reserve()) spares that.
+  constexpr size_t kAhead = 16;
   size_t mask = capacity - 1;
   for (size_t old_idx = 0; old_idx < old_capacity; ++old_idx) {
+    if (old_idx + kAhead < old_capacity && old[old_idx + kAhead] != 0) {
+      __builtin_prefetch(key_at(old[old_idx + kAhead]));
+    }
     const Slot slot = old[old_idx];
     if (slot == 0) continue;
     uint64_t length = 0;

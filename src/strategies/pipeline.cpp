@@ -203,10 +203,12 @@ void ChunkBuilder::sort(Batch& chunk) {
     return std::string_view(key_arena_.data() + key_offsets_[row],
                             key_offsets_[row + 1] - key_offsets_[row]);
   };
-  // Each row's first 32 key bytes, zero-padded, as four big-endian integers: ordering them is
-  // ordering those bytes, and nearly every comparison ends there (16 bytes are not enough: a
-  // chunk holds many rows of each client IP, and the IP alone fills them). Only rows whose
-  // first 32 bytes tie compare their whole keys.
+  // Each row's first 40 key bytes, zero-padded, as five big-endian integers: ordering them is
+  // ordering those bytes, and nearly every comparison ends there. Only rows whose first 40
+  // bytes tie compare their whole keys. 16 bytes are not enough: a chunk holds many rows of
+  // each client IP, and the IP alone fills them. Nor are 32: after a 15-character IP and the
+  // date, they hold only the top of the time, so rows of one IP and day within about 70
+  // minutes tie (on EDGAR rows, the whole-key comparisons took a quarter of the sort).
   const auto rows = static_cast<uint32_t>(chunk.num_rows());
   order_.resize(rows);
   for (uint32_t row = 0; row < rows; ++row) {

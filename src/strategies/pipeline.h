@@ -101,7 +101,7 @@ class ChunkBuilder {
 
  private:
   struct SortEntry {
-    uint64_t head[4];  // the key's first 32 bytes
+    uint64_t head[5];  // the key's first 40 bytes
     uint32_t row;
   };
   const std::vector<size_t>& key_columns_;

@@ -143,15 +143,16 @@ class SchemaOnlySource : public formats::BatchReader {
   std::shared_ptr<const Schema> schema_;
 };
 
-TEST(ChunkBuilderTest, SortsByTheWholeKeyWhenTheFirst32BytesTie) {
+TEST(ChunkBuilderTest, SortsByTheWholeKeyWhenTheFirst40BytesTie) {
   Schema schema({Field{"s", Type::kString}, Field{"n", Type::kInt64}, Field{"payload", Type::kInt64}});
   auto shared = std::make_shared<const Schema>(schema);
   Batch rows(shared);
-  // Strings sharing their first 40 bytes (past the 32 compared as integers), shorter ones that
+  // Strings sharing their first 48 bytes (past the 40 compared as integers), shorter ones that
   // end inside them, NULLs in both key columns, and NUL bytes.
-  const std::string common(40, 'x');
+  const std::string common(48, 'x');
   std::vector<std::string> strings = {common + "b", common + "a", common, common.substr(0, 31),
-                                      common.substr(0, 31) + std::string(1, '\0'), "", std::string("\0x", 2)};
+                                      common.substr(0, 31) + std::string(1, '\0'), common.substr(0, 38), "",
+                                      std::string("\0x", 2)};
   std::mt19937_64 random(7);
   for (int idx = 0; idx < 3000; ++idx) {
     if (random() % 10 == 0) {

@@ -78,7 +78,7 @@ const Registration kRegistration(10, [](CLI::App& app, Globals& globals, int& ex
   cmd->add_flag("--primary-key", flags->request.primary_key, "Create the table with the key as its primary key");
   cmd->add_flag("--lineage", flags->request.add_lineage, "Add the _batch lineage column to an existing table");
   cmd->add_option("--evolve", flags->evolve, "add-columns: add source columns the table lacks (nullable)");
-  cmd->add_option("--chunk-rows", flags->request.chunk_rows, "Rows per committed chunk (default 250000)");
+  cmd->add_option("--chunk-rows", flags->request.chunk_rows, "Most rows per committed chunk (default 250000)");
   cmd->add_option("--writers", flags->request.writers,
                   "Connections writing chunks at once, PostgreSQL and MySQL (default 2; SQLite always 1)");
   cmd->add_option("--lock-timeout", flags->lock_timeout, "Wait this long for another job of the batch (default 10s)");

@@ -182,17 +182,96 @@ void scan_scope_keys(StrategyContext& context, ops::KeySet& present, StrategySta
   }
 }
 
-ChunkBuilder::ChunkBuilder(const StrategyContext& context)
-    : key_columns_(context.key_columns), chunk_rows_(std::max<size_t>(context.chunk_rows, 1)) {}
+ChunkBuilder::ChunkBuilder(const StrategyContext& context, size_t ranges)
+    : key_columns_(context.key_columns),
+      chunk_rows_(std::max<size_t>(context.chunk_rows, 1)),
+      budget_(chunk_rows_ * kBudgetChunks),
+      partitions_(std::max<size_t>(ranges, 1)),
+      picks_(partitions_.size()) {}
 
-size_t ChunkBuilder::fill(const Batch& rows, size_t offset, Batch& chunk) {
-  const size_t take =
-      std::min(chunk_rows_ - std::min(chunk_rows_, chunk.num_rows()), rows.num_rows() - offset);
-  if (take == 0) return offset;
-  selection_.resize(take);
-  std::iota(selection_.begin(), selection_.end(), static_cast<uint32_t>(offset));
-  ops::gather_append(rows, selection_.data(), take, chunk);
-  return offset + take;
+bool ChunkBuilder::due() const {
+  if (draining_ || buffered_ >= budget_) return true;
+  return std::any_of(partitions_.begin(), partitions_.end(),
+                     [this](const Batch& partition) { return partition.num_rows() >= chunk_rows_; });
+}
+
+size_t ChunkBuilder::partition_of(std::string_view key) const {
+  return static_cast<size_t>(std::upper_bound(bounds_.begin(), bounds_.end(), key) - bounds_.begin());
+}
+
+size_t ChunkBuilder::add(const Batch& rows, size_t offset) {
+  if (offset >= rows.num_rows() || due()) return offset;
+  if (rows.source_file != file_) {
+    // A batch names one source file for its rows' errors: the rows of the file before go first.
+    if (!empty()) {
+      draining_ = true;
+      return offset;
+    }
+    file_ = rows.source_file;
+  }
+  if (!split_done_) {
+    // Until the bounds are known, rows wait in partition 0.
+    Batch& first = partitions_[0];
+    const size_t take = std::min(chunk_rows_ - std::min(chunk_rows_, first.num_rows()), rows.num_rows() - offset);
+    selection_.resize(take);
+    std::iota(selection_.begin(), selection_.end(), static_cast<uint32_t>(offset));
+    ops::gather_append(rows, selection_.data(), take, first);
+    buffered_ += take;
+    if (first.num_rows() >= chunk_rows_ && !key_columns_.empty() && partitions_.size() > 1) split();
+    return offset + take;
+  }
+  return route(rows, offset, /*limited=*/true);
+}
+
+size_t ChunkBuilder::route(const Batch& rows, size_t offset, bool limited) {
+  encode_keys(rows, key_columns_, key_arena_, key_offsets_);
+  for (auto& pick : picks_) pick.clear();
+  size_t row = offset;
+  for (; row < rows.num_rows(); ++row) {
+    std::string_view key(key_arena_.data() + key_offsets_[row], key_offsets_[row + 1] - key_offsets_[row]);
+    const size_t part = partition_of(key);
+    if (limited && (partitions_[part].num_rows() + picks_[part].size() >= chunk_rows_ ||
+                    buffered_ + (row - offset) >= budget_)) {
+      break;
+    }
+    picks_[part].push_back(static_cast<uint32_t>(row));
+  }
+  for (size_t part = 0; part < partitions_.size(); ++part) {
+    if (!picks_[part].empty()) ops::gather_append(rows, picks_[part].data(), picks_[part].size(), partitions_[part]);
+  }
+  buffered_ += row - offset;
+  return row;
+}
+
+void ChunkBuilder::split() {
+  Batch waiting;
+  std::swap(waiting, partitions_[0]);
+  encode_keys(waiting, key_columns_, key_arena_, key_offsets_);
+  // The bounds: quantiles of (a sample of at most 4096 of) these keys.
+  const size_t rows = waiting.num_rows();
+  const size_t step = std::max<size_t>(rows / 4096, 1);
+  std::vector<std::string_view> sample;
+  for (size_t row = 0; row < rows; row += step) {
+    sample.emplace_back(key_arena_.data() + key_offsets_[row], key_offsets_[row + 1] - key_offsets_[row]);
+  }
+  std::sort(sample.begin(), sample.end());
+  bounds_.clear();
+  for (size_t part = 1; part < partitions_.size(); ++part) {
+    std::string_view bound = sample[part * sample.size() / partitions_.size()];
+    if (bounds_.empty() || bounds_.back() < bound) bounds_.emplace_back(bound);
+  }
+  split_done_ = true;
+  buffered_ = 0;
+  route(waiting, 0, /*limited=*/false);
+}
+
+void ChunkBuilder::take(Batch& chunk) {
+  auto fullest = std::max_element(partitions_.begin(), partitions_.end(),
+                                  [](const Batch& a, const Batch& b) { return a.num_rows() < b.num_rows(); });
+  buffered_ -= fullest->num_rows();
+  std::swap(chunk, *fullest);
+  *fullest = Batch();  // not the recycled chunk's capacity: the partitions would hold it all
+  if (buffered_ == 0) draining_ = false;
 }
 
 void ChunkBuilder::sort(Batch& chunk) {
@@ -324,7 +403,7 @@ void write_chunks(StrategyContext& context, targets::WriteMode mode, const RowFi
   StrategyContext producer_context = context;
   producer_context.on_progress = nullptr;
   DedupedSource source(producer_context, present);
-  ChunkBuilder builder(producer_context);
+  ChunkBuilder builder(producer_context, context.target->chunk_key_ranges());
   Batch deduped(schema);
   Batch rows(schema);
   size_t offset = 0;  // rows of `rows` already in a chunk
@@ -333,9 +412,10 @@ void write_chunks(StrategyContext& context, targets::WriteMode mode, const RowFi
   CommitState state;
   state.committed = stats;
   {
-    // `chunk` is the pipe's own batch, recycled: it is filled in place, then sorted in place.
-    // One chunk waits in the pipe; with the chunks being written and the one being filled,
-    // writers + 2 chunks are in memory at most.
+    // `chunk` is the pipe's own batch, recycled: the builder swaps its fullest partition into
+    // it, then it is sorted in place. One chunk waits in the pipe; with the chunks being
+    // written and the rows waiting in the builder (at most kBudgetChunks chunks' worth),
+    // writers + 1 + kBudgetChunks chunks are in memory at most.
     BatchPipe pipe(
         [&](Batch& chunk, StrategyStats& produced) {
           if (chunk.schema_ptr() != schema) {
@@ -343,7 +423,7 @@ void write_chunks(StrategyContext& context, targets::WriteMode mode, const RowFi
           } else {
             chunk.clear();
           }
-          while (!builder.full(chunk)) {
+          while (!builder.due()) {
             if (offset == rows.num_rows()) {
               if (source_done || !source.next(deduped, produced)) {
                 source_done = true;
@@ -357,15 +437,16 @@ void write_chunks(StrategyContext& context, targets::WriteMode mode, const RowFi
               }
               continue;
             }
-            offset = builder.fill(rows, offset, chunk);
+            offset = builder.add(rows, offset);
           }
-          if (chunk.num_rows() == 0) {
+          if (builder.empty()) {
             // One last, empty hand-over carries the stats of the batches read after the last
             // chunk (e.g. rows all present or duplicates); an empty chunk commits nothing.
             if (final_stats_sent) return false;
             final_stats_sent = true;
             return true;
           }
+          builder.take(chunk);
           builder.sort(chunk);
           return true;
         },

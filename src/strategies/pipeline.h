@@ -7,6 +7,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -86,16 +88,31 @@ size_t expected_keys(const StrategyContext& context);
 // this one fills the set.
 void scan_scope_keys(StrategyContext& context, ops::KeySet& present, StrategyStats& stats);
 
-// Fills chunks of context.chunk_rows rows and puts each in key order, so that the chunk
-// reaches the key's B-tree (primary key, unique index) as one sweep from left to right instead
-// of random probes. The rows of a chunk and what it commits are the same; only the order of the
-// INSERTs changes. The key encodings sort like the keys (core/key_hash.h).
+// Builds the chunks the writers commit, each in key order and each from one narrow range of
+// keys, so that a chunk reaches the key's B-tree (primary key, unique index, InnoDB's clustered
+// rows) as one sweep over a few of its pages instead of random probes all over it.
+//
+// Rows wait in `ranges` partitions by key range (Target::chunk_key_ranges). The range bounds
+// are quantiles of the keys of the first context.chunk_rows rows. A chunk is due when a
+// partition holds chunk_rows rows (a chunk never holds more) or all of them together hold
+// kBudgetChunks × chunk_rows; the fullest partition is then the chunk. With 16 ranges a chunk
+// holds about chunk_rows / 4 rows from 1/16 of the keys. With one range, chunks are
+// chunk_rows rows in the source's order. A chunk holds the rows of one source file only, so that
+// an error names the right file: when the file changes, every waiting row goes first.
+// The rows of all chunks together are the rows added, each once; only which rows go together
+// into a transaction and the order of the INSERTs change. The key encodings sort like the keys
+// (core/key_hash.h).
 class ChunkBuilder {
  public:
-  explicit ChunkBuilder(const StrategyContext& context);
-  // Appends rows `offset`… of `rows` to `chunk` until it is full; returns the first row not taken.
-  size_t fill(const Batch& rows, size_t offset, Batch& chunk);
-  bool full(const Batch& chunk) const { return chunk.num_rows() >= chunk_rows_; }
+  static constexpr size_t kBudgetChunks = 2;
+
+  ChunkBuilder(const StrategyContext& context, size_t ranges);
+  // Takes rows `offset`… of `rows` until a chunk is due; returns the first row not taken.
+  size_t add(const Batch& rows, size_t offset);
+  bool due() const;
+  bool empty() const { return buffered_ == 0; }
+  // Moves the fullest partition into `chunk` (replacing what it held), unsorted.
+  void take(Batch& chunk);
   // Puts the rows of `chunk` in key order, in place (no second copy of the chunk).
   void sort(Batch& chunk);
 
@@ -104,8 +121,22 @@ class ChunkBuilder {
     uint64_t head[5];  // the key's first 40 bytes
     uint32_t row;
   };
+  size_t partition_of(std::string_view key) const;
+  // Sets the bounds from the keys of the rows waiting so far (all in partition 0) and spreads
+  // those rows over the partitions.
+  void split();
+  size_t route(const Batch& rows, size_t offset, bool limited);
+
   const std::vector<size_t>& key_columns_;
   size_t chunk_rows_;
+  size_t budget_;
+  std::vector<Batch> partitions_;
+  std::vector<std::string> bounds_;  // partition p holds keys < bounds_[p] (and >= bounds_[p-1])
+  bool split_done_ = false;
+  size_t buffered_ = 0;
+  std::string file_;       // the source file of the rows waiting
+  bool draining_ = false;  // the next rows come from another file: every waiting row goes first
+  std::vector<std::vector<uint32_t>> picks_;
   std::vector<SortEntry> order_;
   std::vector<uint32_t> selection_;
   std::string key_arena_;

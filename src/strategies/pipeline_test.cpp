@@ -170,9 +170,12 @@ TEST(ChunkBuilderTest, SortsByTheWholeKeyWhenTheFirst40BytesTie) {
   StrategyContext context;
   context.key_columns = {0, 1};
   context.chunk_rows = 5000;
-  ChunkBuilder builder(context);
-  Batch chunk(shared);
-  EXPECT_EQ(builder.fill(rows, 0, chunk), rows.num_rows());
+  ChunkBuilder builder(context, 1);
+  EXPECT_EQ(builder.add(rows, 0), rows.num_rows());
+  EXPECT_FALSE(builder.due());
+  Batch chunk;
+  builder.take(chunk);
+  EXPECT_TRUE(builder.empty());
   builder.sort(chunk);
 
   std::string arena;
@@ -195,6 +198,121 @@ TEST(ChunkBuilderTest, SortsByTheWholeKeyWhenTheFirst40BytesTie) {
     ASSERT_EQ(chunk.column(1).is_null(row), rows.column(1).is_null(original));
   }
   EXPECT_EQ(payloads.size(), rows.num_rows());
+}
+
+// What write_chunks does with a ChunkBuilder: add rows until a chunk is due, take it, sort it;
+// at the end, take what is left.
+std::vector<Batch> build_chunks(ChunkBuilder& builder, const std::vector<Batch>& batches) {
+  std::vector<Batch> chunks;
+  size_t next = 0, offset = 0;
+  while (true) {
+    while (!builder.due() && next < batches.size()) {
+      if (offset == batches[next].num_rows()) {
+        ++next;
+        offset = 0;
+        continue;
+      }
+      offset = builder.add(batches[next], offset);
+    }
+    if (builder.empty()) break;
+    Batch chunk;
+    builder.take(chunk);
+    builder.sort(chunk);
+    chunks.push_back(std::move(chunk));
+  }
+  return chunks;
+}
+
+// Batches of `per_batch` rows (key k, payload = first_payload + the row's place in the file,
+// source row = that place + 1) with the keys key_offset … in a seeded random order, all naming
+// `file`.
+std::vector<Batch> shuffled_batches(size_t rows, size_t per_batch, const std::string& file, int64_t first_payload = 0,
+                                    int64_t key_offset = 0) {
+  auto schema = std::make_shared<const Schema>(Schema({Field{"k", Type::kInt64}, Field{"payload", Type::kInt64}}));
+  std::vector<int64_t> keys(rows);
+  std::iota(keys.begin(), keys.end(), key_offset);
+  std::shuffle(keys.begin(), keys.end(), std::mt19937_64(11));
+  std::vector<Batch> batches;
+  for (size_t row = 0; row < rows; ++row) {
+    if (row % per_batch == 0) {
+      batches.emplace_back(schema);
+      batches.back().source_file = file;
+    }
+    batches.back().column(0).append_int(keys[row]);
+    batches.back().column(1).append_int(first_payload + static_cast<int64_t>(row));
+    batches.back().source_rows.push_back(static_cast<int64_t>(row) + 1);
+  }
+  return batches;
+}
+
+TEST(ChunkBuilderTest, ChunksComeFromNarrowKeyRangesAndHoldEveryRowOnce) {
+  constexpr size_t kRows = 40000, kChunkRows = 1000;
+  StrategyContext context;
+  context.key_columns = {0};
+  context.chunk_rows = kChunkRows;
+  auto batches = shuffled_batches(kRows, 700, "staging.parquet");
+  for (size_t ranges : {size_t{1}, size_t{16}}) {
+    SCOPED_TRACE(ranges);
+    ChunkBuilder builder(context, ranges);
+    std::vector<Batch> chunks = build_chunks(builder, batches);
+    std::vector<int> seen(kRows, 0);
+    double spans = 0;
+    for (const Batch& chunk : chunks) {
+      ASSERT_GT(chunk.num_rows(), 0u);
+      ASSERT_LE(chunk.num_rows(), kChunkRows);
+      EXPECT_EQ(chunk.source_file, "staging.parquet");
+      for (size_t row = 0; row < chunk.num_rows(); ++row) {
+        if (row > 0) {
+          ASSERT_LT(chunk.column(0).int_at(row - 1), chunk.column(0).int_at(row)) << "not in key order";
+        }
+        const int64_t payload = chunk.column(1).int_at(row);
+        seen[static_cast<size_t>(payload)] += 1;
+        // The row's values and its place in the file travel together.
+        ASSERT_EQ(batches[static_cast<size_t>(payload) / 700].column(0).int_at(static_cast<size_t>(payload) % 700),
+                  chunk.column(0).int_at(row));
+        ASSERT_EQ(chunk.source_rows.at(row), payload + 1);
+      }
+      spans += static_cast<double>(chunk.column(0).int_at(chunk.num_rows() - 1) - chunk.column(0).int_at(0)) / kRows;
+    }
+    EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), static_cast<long>(kRows)) << "every row exactly once";
+    const double mean_span = spans / static_cast<double>(chunks.size());
+    if (ranges == 1) {
+      // The source's order: full chunks, each spread over nearly all keys.
+      EXPECT_EQ(chunks.size(), kRows / kChunkRows);
+      EXPECT_GT(mean_span, 0.9);
+    } else {
+      // Each chunk from about 1/16 of the keys (the first, taken before the bounds, too).
+      EXPECT_LT(mean_span, 0.15);
+      EXPECT_GT(chunks.size(), kRows / kChunkRows);
+    }
+  }
+}
+
+TEST(ChunkBuilderTest, AChunkHoldsTheRowsOfOneSourceFile) {
+  StrategyContext context;
+  context.key_columns = {0};
+  context.chunk_rows = 1000;
+  // Two files of 2500 rows, their keys interleaved: a chunk by key range alone would mix them.
+  std::vector<Batch> batches = shuffled_batches(2500, 300, "a.csv");
+  for (Batch& batch : batches) {
+    for (size_t row = 0; row < batch.num_rows(); ++row) batch.column(0).ints()[row] *= 2;
+  }
+  for (Batch& batch : shuffled_batches(2500, 300, "b.csv", 2500)) {
+    for (size_t row = 0; row < batch.num_rows(); ++row) batch.column(0).ints()[row] = batch.column(0).ints()[row] * 2 + 1;
+    batches.push_back(std::move(batch));
+  }
+  ChunkBuilder builder(context, 4);
+  size_t rows = 0;
+  for (const Batch& chunk : build_chunks(builder, batches)) {
+    ASSERT_TRUE(chunk.source_file == "a.csv" || chunk.source_file == "b.csv") << chunk.source_file;
+    const bool from_a = chunk.source_file == "a.csv";
+    for (size_t row = 0; row < chunk.num_rows(); ++row) {
+      ASSERT_EQ(chunk.column(1).int_at(row) < 2500, from_a) << "a row of the other file in a chunk of " << chunk.source_file;
+      ASSERT_EQ(chunk.source_rows.at(row), chunk.column(1).int_at(row) - (from_a ? 0 : 2500) + 1) << "its row in the file";
+    }
+    rows += chunk.num_rows();
+  }
+  EXPECT_EQ(rows, 5000u);
 }
 
 // scan_scope_keys against a real SQLite database: its scan runs on a second thread.

@@ -93,6 +93,9 @@ class Target {
   // Whether chunks may be written on several connections at once (a server database, where
   // each connection has a server process or thread of its own). SQLite has one writer.
   virtual bool parallel_writes() const { return false; }
+  // How many key ranges the chunks of a load are drawn from (strategies::ChunkBuilder): more
+  // ranges put fewer pages of the key's B-tree under each chunk, but make chunks smaller.
+  virtual size_t chunk_key_ranges() const { return 1; }
   virtual std::string quote(std::string_view identifier) const = 0;
 
   // Generic SQL (ledger, checks). Returns affected rows.

@@ -141,6 +141,9 @@ class MysqlTarget : public Target {
   const std::string& display_url() const override { return conn_->display_url(); }
   std::unique_ptr<Target> reconnect() const override { return open_mysql(conn_->url()); }
   bool parallel_writes() const override { return true; }
+  // Fewer ranges than SQLite and PostgreSQL: InnoDB pays for each chunk (chunks of a quarter of
+  // --chunk-rows made a 10 M-row load 5 s slower), so its chunks stay near --chunk-rows rows.
+  size_t chunk_key_ranges() const override { return 4; }
   std::string quote(std::string_view identifier) const override {
     std::string out = "`";
     for (char c : identifier) {

@@ -93,7 +93,7 @@ TEST_F(PostgresTarget, CreateTableIndexesTheLineageColumnOnce) {
   std::string sql = "SELECT count(*) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND "
                     "a.attnum = i.indkey[0] WHERE i.indrelid = to_regclass(?) AND a.attname = '_batch'";
   EXPECT_EQ(one(sql, {target_->quote(table)}), "1");
-  // A BRIN index: a B-tree entry per row cost a load of millions of rows seconds.
+  // A BRIN index: a B-tree entry per row cost seconds on a load of millions of rows.
   EXPECT_EQ(one("SELECT am.amname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON "
                 "am.oid = c.relam WHERE i.indrelid = to_regclass(?) AND i.indkey[0] = (SELECT attnum FROM "
                 "pg_attribute WHERE attrelid = i.indrelid AND attname = '_batch')",

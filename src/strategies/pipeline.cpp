@@ -224,12 +224,13 @@ size_t ChunkBuilder::add(const Batch& rows, size_t offset) {
 }
 
 size_t ChunkBuilder::route(const Batch& rows, size_t offset, bool limited) {
-  encode_keys(rows, key_columns_, key_arena_, key_offsets_);
   for (auto& pick : picks_) pick.clear();
   size_t row = offset;
   for (; row < rows.num_rows(); ++row) {
-    std::string_view key(key_arena_.data() + key_offsets_[row], key_offsets_[row + 1] - key_offsets_[row]);
-    const size_t part = partition_of(key);
+    // Only the rows taken are encoded: a batch cut by a chunk comes back here from `offset`.
+    key_arena_.clear();
+    encode_key(rows, key_columns_, row, key_arena_);
+    const size_t part = partition_of(key_arena_);
     if (limited && (partitions_[part].num_rows() + picks_[part].size() >= chunk_rows_ ||
                     buffered_ + (row - offset) >= budget_)) {
       break;

@@ -294,4 +294,25 @@ row() {  # NAME LABEL ROWS
   target "peak MB of the SQLite antijoin load (DuckDB: $(mb "${RSS_OF[duckdb_load]}"))" "$(mb "${RSS_OF[sqlite_antijoin]}")" "<" 1024
   target "re-run of a completed job, seconds" "${SECONDS_OF[sqlite_rerun]}" "<" 1
   target "recover after kill at 80% / full antijoin load" "$(ratio "${SECONDS_OF[sqlite_recover]}" "${SECONDS_OF[sqlite_antijoin]}")" "<" 0.35
+  echo
+  echo "Where idemload's seconds went (\`load --json\`: timings). \"first commit\" is counted from the job's start;"
+  echo "\"other\" is the preparation and the finish (checks, lock, ledger rows)."
+  echo
+  echo "| run                                  | rows inserted | count before | scan keys |   load | first commit | count after | other |"
+  echo "|--------------------------------------|--------------:|-------------:|----------:|-------:|-------------:|------------:|------:|"
+  phases() {  # NAME LABEL
+    [ -s "$DB/$1.out" ] || return 0
+    node -e '
+      const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").pop());
+      const t = r.timings || {};
+      const s = (v) => (typeof v === "number" ? v.toFixed(2) : "-");
+      const line = [process.argv[2].padEnd(36), String(r.rows_inserted).padStart(13), s(t.count_before).padStart(12),
+        s(t.scan_keys).padStart(9), s(t.load).padStart(6), s(t.first_commit).padStart(12), s(t.count_after).padStart(11),
+        s((t.prepare || 0) + (t.finish || 0)).padStart(5)];
+      console.log("| " + line.join(" | ") + " |");' "$DB/$1.out" "$2"
+  }
+  phases sqlite_antijoin "SQLite: antijoin"
+  phases sqlite_recover "SQLite: recover a job killed at 80%"
+  phases pg_antijoin "PostgreSQL: antijoin"
+  phases mysql_antijoin "MariaDB: antijoin"
 } | tee "$WORK/report.md"

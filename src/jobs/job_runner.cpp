@@ -98,9 +98,34 @@ std::vector<std::string> resolve_sources(const LoadRequest& request) {
 }
 
 JobResult run_load(const LoadRequest& input, const ProgressCallback& progress) {
-  const auto started = std::chrono::steady_clock::now();
+  using Clock = std::chrono::steady_clock;
+  const auto started = Clock::now();
   LoadRequest request = input;
   JobResult result;
+  // The timings (JobResult::Timings): what is not counted in a part is the preparation before
+  // the first count or the finish after the last.
+  const Clock::time_point none{};
+  Clock::time_point counting_started = none, load_started = none, load_ended = none;
+  double count_in_load = 0;  // an end count the strategy ran inside its transaction
+  strategies::StrategyStats stats;
+  auto since = [](Clock::time_point from, Clock::time_point to) { return std::chrono::duration<double>(to - from).count(); };
+  auto settle_timings = [&] {
+    const auto now = Clock::now();
+    result.seconds = since(started, now);
+    JobResult::Timings& timings = result.timings;
+    if (counting_started == none) {
+      timings.prepare = result.seconds;
+      return;
+    }
+    timings.prepare = since(started, counting_started);
+    if (load_started != none) {
+      timings.scan_keys = stats.seconds_scan;
+      timings.load = std::max(0.0, since(load_started, load_ended != none ? load_ended : now) - timings.scan_keys - count_in_load);
+    }
+    if (stats.first_commit != none) timings.first_commit = since(started, stats.first_commit);
+    timings.finish = std::max(0.0, result.seconds - timings.prepare - timings.count_before - timings.scan_keys -
+                                       timings.load - timings.count_after);
+  };
   if (request.table.empty()) throw Error::InvalidInput("no table given (--table NAME)");
   if (request.key.empty()) throw Error::InvalidInput("no key given (--key COLS, e.g. --key ip,date,time)");
   if (request.chunk_rows == 0) throw Error::InvalidInput("--chunk-rows must be at least 1");
@@ -135,7 +160,7 @@ JobResult run_load(const LoadRequest& input, const ProgressCallback& progress) {
       result.noop = true;
       result.noop_job_id = done->job_id;
       result.job = *done;
-      result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      settle_timings();
       return result;
     }
   }
@@ -207,11 +232,12 @@ JobResult run_load(const LoadRequest& input, const ProgressCallback& progress) {
   ledger.insert(job);
   IDEMLOAD_FAILPOINT(after_ledger_start);
 
-  strategies::StrategyStats stats;
   std::unique_ptr<Heartbeat> heartbeat;
   try {
     heartbeat = std::make_unique<Heartbeat>(target->reconnect(), job.job_id, request.heartbeat_ms);
+    counting_started = Clock::now();
     job.rows_before = target->count(request.table, scope);
+    result.timings.count_before = since(counting_started, Clock::now());
 
     strategies::StrategyContext context;
     context.target = target.get();
@@ -249,7 +275,10 @@ JobResult run_load(const LoadRequest& input, const ProgressCallback& progress) {
       }
       IDEMLOAD_FAILPOINT(before_ledger_finish);
       fill_counts(s);
+      const auto count_started = Clock::now();
       job.rows_after = target->count(request.table, scope);
+      count_in_load = since(count_started, Clock::now());
+      result.timings.count_after += count_in_load;
       if (auto mismatch = reconcile(job, strategy->idempotent())) throw Error::Internal(*mismatch);
       job.state = kSucceeded;
       job.finished_at = now_ms();
@@ -258,7 +287,9 @@ JobResult run_load(const LoadRequest& input, const ProgressCallback& progress) {
       return true;
     };
 
+    load_started = Clock::now();
     strategy->run(context, stats);
+    load_ended = Clock::now();
     rejects.close();
     fill_counts(stats);
     result.skipped_files = source.skipped_files();
@@ -270,13 +301,17 @@ JobResult run_load(const LoadRequest& input, const ProgressCallback& progress) {
       // Another job applied this batch while we waited; ours applied nothing.
       job.state = kSucceeded;
       job.rows_inserted = 0;
+      const auto count_started = Clock::now();
       job.rows_after = target->count(request.table, scope);
+      result.timings.count_after += since(count_started, Clock::now());
       job.error = fmt::format("no-op: job {} had already loaded this batch", result.noop_job_id);
       job.finished_at = now_ms();
       ledger.finish(job);
     } else if (!stats.finished_in_transaction) {
       IDEMLOAD_FAILPOINT(before_ledger_finish);
+      const auto count_started = Clock::now();
       job.rows_after = target->count(request.table, scope);
+      result.timings.count_after += since(count_started, Clock::now());
       if (!stats.keys_only_in_scope && strategy->idempotent() && stats.scope_keys < 0) {
         // upsert DO NOTHING: keys in scope not in the source = keys before - keys matched.
         job.keys_only_in_scope = job.rows_before - stats.rows_matched;
@@ -290,6 +325,7 @@ JobResult run_load(const LoadRequest& input, const ProgressCallback& progress) {
       if (!mismatch) result.recovered_jobs = ledger.mark_recovered(request.table, request.batch, job.job_id);
     }
   } catch (const std::exception& error) {
+    if (load_started != none && load_ended == none) load_ended = Clock::now();
     target->rollback();
     // A commit whose outcome is unknown is settled by the job's ledger row, which commits with
     // the data in the all-or-nothing strategies: if it says succeeded, the commit happened.
@@ -302,7 +338,7 @@ JobResult run_load(const LoadRequest& input, const ProgressCallback& progress) {
           if (heartbeat) heartbeat->stop();
           job = *row;
           result.warnings.push_back("the final commit's outcome was unknown; the ledger shows it succeeded");
-          result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+          settle_timings();
           return result;
         }
       } catch (const std::exception&) {
@@ -341,7 +377,7 @@ JobResult run_load(const LoadRequest& input, const ProgressCallback& progress) {
     }
   }
   result.skipped_files = source.skipped_files();
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  settle_timings();
   return result;
 }
 
@@ -372,7 +408,15 @@ nlohmann::json JobResult::to_json() const {
                         {"abandoned_jobs", abandoned_jobs},
                         {"recovered_jobs", recovered_jobs},
                         {"heartbeat_failures", heartbeat_failures},
-                        {"seconds", seconds}};
+                        {"seconds", seconds},
+                        {"timings",
+                         {{"prepare", timings.prepare},
+                          {"count_before", timings.count_before},
+                          {"scan_keys", timings.scan_keys},
+                          {"load", timings.load},
+                          {"count_after", timings.count_after},
+                          {"finish", timings.finish},
+                          {"first_commit", timings.first_commit ? nlohmann::json(*timings.first_commit) : nlohmann::json()}}}};
   if (noop) out["noop_job_id"] = noop_job_id;
   return out;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,17 @@ struct JobResult {
   int64_t heartbeat_failures = 0;
   int64_t recovered_jobs = 0;       // failed/abandoned jobs this success marked recovered
   double seconds = 0;
+  // Where the seconds went, part by part (they add up to `seconds`).
+  struct Timings {
+    double prepare = 0;       // checking the inputs, the lock, the ledger row, the table
+    double count_before = 0;  // counting the scope at the start
+    double scan_keys = 0;     // reading the keys in scope into memory (antijoin, client)
+    double load = 0;          // reading the source, de-duplicating, anti-joining, writing, committing
+    double count_after = 0;   // counting the scope at the end
+    double finish = 0;        // the ledger's last update, stopping the heartbeat
+    // From the start of the job to its first committed chunk (chunked strategies), if any.
+    std::optional<double> first_commit;
+  } timings;
   bool ok() const { return noop || job.state == kSucceeded; }
   nlohmann::json to_json() const;
   std::string summary() const;      // a paragraph for people

@@ -59,6 +59,7 @@ class AntiJoinStrategy : public Strategy {
         context.in_chunk_transaction(target, next.rows_read, next.rows_inserted);
       IDEMLOAD_FAILPOINT(inside_commit);
       target.commit();
+      next.first_commit = std::chrono::steady_clock::now();
       stats = next;
     } catch (...) {
       target.rollback();

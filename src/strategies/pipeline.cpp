@@ -1,6 +1,7 @@
 #include "strategies/pipeline.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <deque>
 #include <iterator>
@@ -104,6 +105,7 @@ size_t expected_keys(const StrategyContext& context) {
 }
 
 void scan_scope_keys(StrategyContext& context, ops::KeySet& present, StrategyStats& stats) {
+  const auto started = std::chrono::steady_clock::now();
   Schema key_schema = context.source->schema()->select(context.key_columns);
   std::vector<size_t> all_columns(key_schema.size());
   std::iota(all_columns.begin(), all_columns.end(), size_t{0});
@@ -175,6 +177,7 @@ void scan_scope_keys(StrategyContext& context, ops::KeySet& present, StrategySta
   finish();
   if (error) std::rethrow_exception(error);
   stats.scope_keys = static_cast<int64_t>(present.size());
+  stats.seconds_scan += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (rows != stats.scope_keys) {
     // Duplicate keys already in scope (e.g. left by an earlier append): the invariant cannot
     // hold whatever we insert; report it rather than hide it.
@@ -367,7 +370,10 @@ void run_writer(StrategyContext& context, targets::Target& target, targets::Bulk
         total.rows_distinct = std::max(total.rows_distinct, produced.rows_distinct);
         total.rows_matched = std::max(total.rows_matched, produced.rows_matched);
         total.rows_inserted += inserted;
-        if (chunk.num_rows() > 0) total.chunks_committed += 1;
+        if (chunk.num_rows() > 0) {
+          if (total.chunks_committed == 0) total.first_commit = std::chrono::steady_clock::now();
+          total.chunks_committed += 1;
+        }
         if (context.on_progress) context.on_progress(total);
       }
       if (chunk.num_rows() > 0) IDEMLOAD_FAILPOINT(after_chunk_commit);

@@ -4,6 +4,7 @@
 // the job runner passes callbacks that write the ledger inside the strategy's transactions.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -31,6 +32,9 @@ struct StrategyStats {
   std::optional<int64_t> keys_only_in_scope;
   int64_t chunks_committed = 0;
   bool finished_in_transaction = false;  // the ledger's `succeeded` committed with the data
+  double seconds_scan = 0;               // reading the keys in scope (antijoin, client)
+  // When the first chunk committed (chunked strategies); the clock's epoch while none has.
+  std::chrono::steady_clock::time_point first_commit{};
 };
 
 struct StrategyContext {

@@ -110,6 +110,45 @@ TEST_P(StrategyOptions, PushDownAntiJoinGivesTheSameRowsAsTheClientOne) {
   EXPECT_EQ(doc["rows_inserted"].get<int64_t>(), 240);  // 300 rows, 60 already there
 }
 
+TEST_P(StrategyOptions, TimingsSayWhereTheSecondsWent) {
+  ASSERT_EQ(load("seed.csv").exit_code, 0);
+  // The source's one batch is followed by a 300 ms pause: it belongs to the load, after the
+  // count and the scan of the keys in scope, and before the first commit.
+  auto loaded = run_idemload({"load", dir_.file("staging.csv"), "--target", url_, "--table", table_, "--key",
+                               "ip,date,time", "--batch", "b1", "--chunk-rows", "100", "--json"},
+                              {{"IDEMLOAD_FAILPOINTS", "after_rows_read=sleep:300@1"}});
+  ASSERT_EQ(loaded.exit_code, 0) << loaded.err << loaded.out;
+  auto doc = nlohmann::json::parse(loaded.out);
+  const auto& timings = doc["timings"];
+  double sum = 0;
+  for (const char* part : {"prepare", "count_before", "scan_keys", "load", "count_after", "finish"}) {
+    ASSERT_TRUE(timings[part].is_number()) << part << " " << doc.dump();
+    EXPECT_GE(timings[part].get<double>(), 0) << part;
+    sum += timings[part].get<double>();
+  }
+  const double seconds = doc["seconds"].get<double>();
+  EXPECT_NEAR(sum, seconds, 1e-6) << doc.dump();
+  EXPECT_GT(timings["count_before"].get<double>(), 0) << doc.dump();
+  EXPECT_GT(timings["scan_keys"].get<double>(), 0) << doc.dump();
+  EXPECT_GT(timings["count_after"].get<double>(), 0) << doc.dump();
+  EXPECT_GE(timings["load"].get<double>(), 0.3) << doc.dump();
+  ASSERT_TRUE(timings["first_commit"].is_number()) << doc.dump();
+  const double before_load =
+      timings["prepare"].get<double>() + timings["count_before"].get<double>() + timings["scan_keys"].get<double>();
+  EXPECT_GE(timings["first_commit"].get<double>(), before_load + 0.3) << doc.dump();
+  EXPECT_LE(timings["first_commit"].get<double>(), seconds) << doc.dump();
+  EXPECT_EQ(doc["rows_inserted"].get<int64_t>(), 240);
+
+  // A re-run that the ledger answers is all preparation, and commits nothing.
+  auto again = load("staging.csv");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  auto noop = nlohmann::json::parse(again.out);
+  EXPECT_TRUE(noop["noop"].get<bool>());
+  EXPECT_DOUBLE_EQ(noop["timings"]["prepare"].get<double>(), noop["seconds"].get<double>());
+  EXPECT_EQ(noop["timings"]["load"].get<double>(), 0);
+  EXPECT_TRUE(noop["timings"]["first_commit"].is_null()) << again.out;
+}
+
 TEST_P(StrategyOptions, UpsertUpdateReplacesValuesAndDoNothingKeepsThem) {
   // The table holds the seed rows with other values under the same keys.
   std::string changed = "ip,date,time,size,doc\n";

@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <stdexcept>
+#include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -315,6 +318,78 @@ TEST_F(PostgresTarget, ScanOutsideATransactionLeavesTheSessionIdle) {
   auto state = observer->query("SELECT state FROM pg_stat_activity WHERE pid = ?", {std::stoll(pid)});
   ASSERT_EQ(state.size(), 1u);
   EXPECT_EQ(state[0][0], "idle");
+}
+
+TEST_F(PostgresTarget, LargeTableIsScannedInTwoHalvesInOneSnapshot) {
+  std::string table = table_name();
+  Schema schema({field("k", Type::kInt64), field("payload", Type::kString)});
+  target_->create_table(table, schema, CreateOptions{{"k"}, true});
+  const std::string quoted = target_->quote(table);
+  // About 1 300 pages (the halves start at 1 024): hundreds of k alternate between batches a
+  // and b, and every seventh row is deleted, leaving holes in both halves.
+  target_->execute(fmt::format("INSERT INTO {} SELECT k, repeat('p', 200), CASE WHEN (k / 100) % 2 = 0 THEN 'a' ELSE "
+                               "'b' END FROM generate_series(0, 39999) AS k",
+                               quoted));
+  target_->execute(fmt::format("DELETE FROM {} WHERE k % 7 = 0", quoted));
+  ASSERT_GE(std::stoll(one("SELECT pg_relation_size(to_regclass(?)) / 8192", {quoted})), 1024);
+  std::string pid = one("SELECT pg_backend_pid()");
+
+  auto observer = target_->reconnect();
+  // Sessions of this process fetching from a scan's cursor (the cursor names hold our pid).
+  const std::string fetching = fmt::format(
+      "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'FETCH FORWARD % FROM idemload\\_scan\\_{}\\_%' "
+      "AND state <> 'idle'",
+      ::getpid());
+  // Meanwhile another connection keeps moving rows of batch a from the first half of the table
+  // to its end (the second half), a row per transaction: k becomes k + 1 000 000. Halves read
+  // in one snapshot see each row once, moved or not; halves read in two would see some twice
+  // or not at all.
+  std::atomic<bool> stop_moving{false};
+  std::atomic<int> moved{0};
+  std::thread mover([&] {
+    auto connection = target_->reconnect();
+    for (int64_t k = 1; k < 20000 && !stop_moving; ++k) {
+      if ((k / 100) % 2 != 0 || k % 7 == 0) continue;
+      connection->begin();
+      connection->execute(fmt::format("DELETE FROM {} WHERE k = ?", quoted), {k});
+      connection->execute(fmt::format("INSERT INTO {} VALUES (?, 'moved', 'a')", quoted), {k + 1000000});
+      connection->commit();
+      ++moved;
+    }
+  });
+  while (moved < 5) std::this_thread::yield();
+  int64_t most_fetching = 0;
+  std::vector<int64_t> seen;
+  target_->scan(table, Schema({field("k", Type::kInt64)}), Scope::lineage("a"), 1000, [&](const Batch& batch) {
+    for (size_t row = 0; row < batch.num_rows(); ++row) seen.push_back(batch.column(0).int_at(row) % 1000000);
+    auto count = observer->query(fetching);
+    most_fetching = std::max<int64_t>(most_fetching, std::stoll(count.at(0).at(0).value_or("0")));
+  });
+  stop_moving = true;
+  mover.join();
+  EXPECT_EQ(most_fetching, 2) << "the two halves were not read at once";
+  std::vector<int64_t> expected;
+  for (int64_t k = 0; k < 40000; ++k) {
+    if ((k / 100) % 2 == 0 && k % 7 != 0) expected.push_back(k);
+  }
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen.size(), expected.size()) << moved << " rows moved";
+  EXPECT_TRUE(seen == expected) << "each row of the scope exactly once, moved or not";
+  EXPECT_EQ(target_->count(table, Scope::lineage("a")), static_cast<int64_t>(expected.size()));
+
+  // A sink that stops the scan: the error reaches the caller, the session is left idle and the
+  // second connection is gone.
+  int batches = 0;
+  EXPECT_THROW(target_->scan(table, Schema({field("k", Type::kInt64)}), Scope::all(), 1000,
+                             [&](const Batch&) {
+                               if (++batches == 3) throw std::runtime_error("stop");
+                             }),
+               std::runtime_error);
+  auto state = observer->query("SELECT state FROM pg_stat_activity WHERE pid = ?", {std::stoll(pid)});
+  ASSERT_EQ(state.size(), 1u);
+  EXPECT_EQ(state[0][0], "idle");
+  EXPECT_EQ(observer->query(fetching).at(0).at(0), "0");
+  EXPECT_EQ(target_->count(table, Scope::all()), 40000 - 5715);
 }
 
 TEST_F(PostgresTarget, LibpqEnvironmentVariablesFillAnEmptyUrl) {

@@ -5,7 +5,11 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <cctype>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -358,36 +362,18 @@ class PostgresTarget : public Target {
       if (!select.empty()) select += ", ";
       select += quote(field.name) + (cast_to_text ? "::text" : "");
     }
-    static std::atomic<int> counter{0};
-    std::string cursor = fmt::format("idemload_scan_{}", counter++);
+    // A cursor lives in a transaction: the caller's (whose writes the scan must see), or one
+    // opened for the scan.
+    const bool own_transaction = !connection_->in_transaction();
+    if (own_transaction && scan_in_halves(table, select, scope, batch_rows, columns, decodes, sink)) return;
     Params params;
-    std::string declare = fmt::format("DECLARE {} NO SCROLL CURSOR FOR SELECT {} FROM {}{}", cursor, select,
-                                      quote(table), scope_where(scope, params, ""));
-    std::string fetch = fmt::format("FETCH FORWARD {} FROM {}", batch_rows, cursor);
-    // A cursor lives in a transaction: the caller's, or one opened for the scan.
-    bool own_transaction = !connection_->in_transaction();
+    const std::string sql = fmt::format("SELECT {} FROM {}{}", select, quote(table), scope_where(scope, params, ""));
     if (own_transaction) connection_->exec("BEGIN");
     try {
-      connection_->exec(declare, params);
-      Batch batch(std::make_shared<const Schema>(columns));
-      batch.reserve(batch_rows);
-      // Two FETCHes in flight: the server reads the next rows while these are decoded.
-      connection_->exec_pipelined(fetch, 2, [&](const PGresult* result) {
-        const int rows = PQntuples(result);
-        if (rows == 0) return false;
-        decode_rows(result, rows, columns, decodes, table, batch);
-        sink(batch);
-        batch.clear();
-        return static_cast<size_t>(rows) == batch_rows;
-      });
-      connection_->exec(fmt::format("CLOSE {}", cursor));
+      scan_cursor(*connection_, sql, params, batch_rows, columns, decodes, table, sink);
       if (own_transaction) connection_->exec("COMMIT");
     } catch (...) {
-      if (own_transaction) {
-        rollback();
-      } else if (PQtransactionStatus(connection_->raw()) == PQTRANS_INTRANS) {
-        connection_->exec_quietly(fmt::format("CLOSE {}", cursor));
-      }
+      if (own_transaction) rollback();
       throw;
     }
   }
@@ -627,6 +613,150 @@ class PostgresTarget : public Target {
                              {.column = std::string(name), .target = display_url()});
   }
 
+  // Runs `sql` (parameters `params`) through a cursor on `connection`, which must be in a
+  // transaction, and hands each batch of at most `batch_rows` decoded rows to `sink` on this
+  // thread. Two FETCHes are in flight: the server reads the next rows while these are decoded.
+  // The cursor is closed at the end, and on an error when the transaction is still usable.
+  void scan_cursor(Connection& connection, const std::string& sql, const Params& params, size_t batch_rows,
+                   const Schema& columns, const std::vector<Decode>& decodes, std::string_view table,
+                   const std::function<void(const Batch&)>& sink) const {
+    static std::atomic<int> counter{0};
+    const std::string cursor = fmt::format("idemload_scan_{}_{}", ::getpid(), counter++);
+    connection.exec(fmt::format("DECLARE {} NO SCROLL CURSOR FOR {}", cursor, sql), params);
+    try {
+      Batch batch(std::make_shared<const Schema>(columns));
+      batch.reserve(batch_rows);
+      connection.exec_pipelined(fmt::format("FETCH FORWARD {} FROM {}", batch_rows, cursor), 2,
+                                [&](const PGresult* result) {
+                                  const int rows = PQntuples(result);
+                                  if (rows == 0) return false;
+                                  decode_rows(result, rows, columns, decodes, table, batch);
+                                  sink(batch);
+                                  batch.clear();
+                                  return static_cast<size_t>(rows) == batch_rows;
+                                });
+    } catch (...) {
+      if (PQtransactionStatus(connection.raw()) == PQTRANS_INTRANS) connection.exec_quietly("CLOSE " + cursor);
+      throw;
+    }
+    connection.exec("CLOSE " + cursor);
+  }
+
+  // A scan of a large table in two halves of its pages (TID range scans), each read by its own
+  // connection, both in one snapshot (pg_export_snapshot): a scan of millions of keys is bound by
+  // the server process reading the table, and one process uses one core. Batches from the
+  // second connection are decoded on a thread of their own and handed to `sink` on this one.
+  // Returns false, having read nothing, when the table is smaller than kHalvedScanPages, the
+  // server older than 14 (no TID range scans) or a second connection cannot be opened.
+  bool scan_in_halves(std::string_view table, const std::string& select, const Scope& scope, size_t batch_rows,
+                      const Schema& columns, const std::vector<Decode>& decodes,
+                      const std::function<void(const Batch&)>& sink) {
+    if (PQserverVersion(connection_->raw()) < 140000) return false;
+    connection_->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    std::unique_ptr<Connection> other;
+    try {
+      Result info = connection_->exec(
+          "SELECT pg_relation_size(to_regclass($1)) / current_setting('block_size')::int8, pg_export_snapshot()",
+          {quote(table)});
+      const int64_t pages = parse_int64(PQgetvalue(info.get(), 0, 0)).value_or(0);
+      const std::string snapshot = PQgetvalue(info.get(), 0, 1);
+      // A snapshot's name is the server's, hex digits and dashes; it is checked all the same,
+      // since SET TRANSACTION SNAPSHOT takes no parameter.
+      const bool named = !snapshot.empty() && std::all_of(snapshot.begin(), snapshot.end(), [](char c) {
+        return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == '-';
+      });
+      if (pages >= kHalvedScanPages && named) {
+        try {
+          other = std::make_unique<Connection>(connection_->url());
+        } catch (const Error&) {
+          other.reset();  // one connection will do
+        }
+      }
+      if (!other) {
+        connection_->exec("COMMIT");
+        return false;
+      }
+      other->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      other->exec(fmt::format("SET TRANSACTION SNAPSHOT '{}'", snapshot));
+      // The first half is the pages before `middle`; the second, every page from it on (pages
+      // added since the snapshot hold no row it sees).
+      const std::string middle = fmt::format("({},0)", pages / 2);
+      auto half_sql = [&](std::string_view op, Params& params) {
+        std::string where = scope_where(scope, params, "");
+        params.emplace_back(middle);
+        return fmt::format("SELECT {} FROM {}{} {} ctid {} ${}::tid", select, quote(table), where,
+                           where.empty() ? "WHERE" : "AND", op, params.size());
+      };
+      Params first_params, second_params;
+      const std::string first_sql = half_sql("<", first_params);
+      const std::string second_sql = half_sql(">=", second_params);
+
+      // The second half's batches wait here (at most kHalvedScanWaiting) for this thread.
+      std::mutex mutex;
+      std::condition_variable changed;
+      std::deque<Batch> waiting;
+      bool done = false, stop = false;
+      std::exception_ptr error;
+      struct Stopped {};
+      std::thread reader([&] {
+        try {
+          scan_cursor(*other, second_sql, second_params, batch_rows, columns, decodes, table, [&](const Batch& batch) {
+            std::unique_lock<std::mutex> lock(mutex);
+            changed.wait(lock, [&] { return stop || waiting.size() < kHalvedScanWaiting; });
+            if (stop) throw Stopped{};
+            waiting.push_back(batch);
+            changed.notify_all();
+          });
+        } catch (const Stopped&) {
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(mutex);
+          error = std::current_exception();
+        }
+        std::lock_guard<std::mutex> lock(mutex);
+        done = true;
+        changed.notify_all();
+      });
+      // Hands over the second half's waiting batches; with `until_done`, until there are no more.
+      auto drain = [&](bool until_done) {
+        while (true) {
+          std::unique_lock<std::mutex> lock(mutex);
+          if (until_done) changed.wait(lock, [&] { return done || !waiting.empty(); });
+          if (waiting.empty()) return;
+          Batch batch = std::move(waiting.front());
+          waiting.pop_front();
+          changed.notify_all();
+          lock.unlock();
+          sink(batch);
+        }
+      };
+      try {
+        scan_cursor(*connection_, first_sql, first_params, batch_rows, columns, decodes, table,
+                    [&](const Batch& batch) {
+                      sink(batch);
+                      drain(false);
+                    });
+        drain(true);
+      } catch (...) {
+        {
+          std::lock_guard<std::mutex> lock(mutex);
+          stop = true;
+        }
+        changed.notify_all();
+        reader.join();
+        throw;
+      }
+      reader.join();
+      if (error) std::rethrow_exception(error);
+      other->exec("COMMIT");
+      connection_->exec("COMMIT");
+      return true;
+    } catch (...) {
+      if (other) other->exec_quietly("ROLLBACK");
+      rollback();
+      throw;
+    }
+  }
+
   void decode_rows(const PGresult* result, int rows, const Schema& columns, const std::vector<Decode>& decodes,
                    std::string_view table, Batch& batch) const {
     const int ncols = static_cast<int>(decodes.size());
@@ -670,6 +800,11 @@ class PostgresTarget : public Target {
       }
     }
   }
+
+  // scan(): tables of at least this many pages (8 MB) are read in two halves at once, and at
+  // most this many batches of the second half wait to be handed over.
+  static constexpr int64_t kHalvedScanPages = 1024;
+  static constexpr size_t kHalvedScanWaiting = 2;
 
   std::unique_ptr<Connection> connection_;
 };

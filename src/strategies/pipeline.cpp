@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/failpoint.h"
 #include "core/key_hash.h"
+#include "core/producer_thread.h"
 #include "ops/gather.h"
 
 namespace idemload::strategies {
@@ -115,52 +116,29 @@ void scan_scope_keys(StrategyContext& context, ops::KeySet& present, StrategySta
   // The target's scan (reading, converting, encoding and hashing the keys) runs on a second
   // thread; this one inserts them. At most kInFlight batches of encoded keys exist, recycled.
   constexpr size_t kInFlight = 3;
-  struct Stopped {};
-  std::mutex mutex;
-  std::condition_variable changed;
+  ProducerThread scanner;
   std::deque<ops::EncodedKeys> full;
   std::vector<ops::EncodedKeys> spare(kInFlight);
-  bool done = false;
-  bool stop = false;
-  std::exception_ptr error;
   int64_t rows = 0;  // rows the scan returned (the scanning thread's, read after the join)
   const HashFunction hash = present.hash_function();
-  std::thread scanner([&] {
-    try {
-      context.target->scan(context.table, key_schema, context.scope, kDefaultBatchRows, [&](const Batch& keys) {
-        std::unique_lock<std::mutex> lock(mutex);
-        changed.wait(lock, [&] { return stop || !spare.empty(); });
-        if (stop) throw Stopped{};
-        ops::EncodedKeys encoded = std::move(spare.back());
-        spare.pop_back();
-        lock.unlock();
-        encoded.encode(keys, all_columns, hash);
-        rows += static_cast<int64_t>(keys.num_rows());
-        lock.lock();
-        full.push_back(std::move(encoded));
-        changed.notify_all();
-      });
-    } catch (const Stopped&) {
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(mutex);
-      error = std::current_exception();
-    }
-    std::lock_guard<std::mutex> lock(mutex);
-    done = true;
-    changed.notify_all();
+  scanner.start([&] {
+    context.target->scan(context.table, key_schema, context.scope, kDefaultBatchRows, [&](const Batch& keys) {
+      std::unique_lock<std::mutex> lock(scanner.mutex);
+      scanner.wait_for_room(lock, [&] { return !spare.empty(); });
+      ops::EncodedKeys encoded = std::move(spare.back());
+      spare.pop_back();
+      lock.unlock();
+      encoded.encode(keys, all_columns, hash);
+      rows += static_cast<int64_t>(keys.num_rows());
+      lock.lock();
+      full.push_back(std::move(encoded));
+      scanner.changed.notify_all();
+    });
   });
-  auto finish = [&] {
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      stop = true;
-    }
-    changed.notify_all();
-    scanner.join();
-  };
   try {
     while (true) {
-      std::unique_lock<std::mutex> lock(mutex);
-      changed.wait(lock, [&] { return done || !full.empty(); });
+      std::unique_lock<std::mutex> lock(scanner.mutex);
+      scanner.wait_for_ready(lock, [&] { return !full.empty(); });
       if (full.empty()) break;  // the scan ended (or failed: rethrown below)
       ops::EncodedKeys encoded = std::move(full.front());
       full.pop_front();
@@ -168,14 +146,13 @@ void scan_scope_keys(StrategyContext& context, ops::KeySet& present, StrategySta
       present.insert_all(encoded, /*mark=*/true);
       lock.lock();
       spare.push_back(std::move(encoded));
-      changed.notify_all();
+      scanner.changed.notify_all();
     }
   } catch (...) {
-    finish();
+    scanner.stop();
     throw;
   }
-  finish();
-  if (error) std::rethrow_exception(error);
+  scanner.finish();
   stats.scope_keys = static_cast<int64_t>(present.size());
   stats.seconds_scan += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (rows != stats.scope_keys) {

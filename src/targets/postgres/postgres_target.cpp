@@ -6,7 +6,6 @@
 #include <atomic>
 #include <bit>
 #include <cctype>
-#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <mutex>
@@ -16,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/key_hash.h"
+#include "core/producer_thread.h"
 #include "core/value_text.h"
 #include "targets/postgres/pg_connection.h"
 #include "targets/postgres/pg_copy.h"
@@ -692,39 +692,25 @@ class PostgresTarget : public Target {
       const std::string second_sql = half_sql(">=", second_params);
 
       // The second half's batches wait here (at most kHalvedScanWaiting) for this thread.
-      std::mutex mutex;
-      std::condition_variable changed;
       std::deque<Batch> waiting;
-      bool done = false, stop = false;
-      std::exception_ptr error;
-      struct Stopped {};
-      std::thread reader([&] {
-        try {
-          scan_cursor(*other, second_sql, second_params, batch_rows, columns, decodes, table, [&](const Batch& batch) {
-            std::unique_lock<std::mutex> lock(mutex);
-            changed.wait(lock, [&] { return stop || waiting.size() < kHalvedScanWaiting; });
-            if (stop) throw Stopped{};
-            waiting.push_back(batch);
-            changed.notify_all();
-          });
-        } catch (const Stopped&) {
-        } catch (...) {
-          std::lock_guard<std::mutex> lock(mutex);
-          error = std::current_exception();
-        }
-        std::lock_guard<std::mutex> lock(mutex);
-        done = true;
-        changed.notify_all();
+      ProducerThread reader;
+      reader.start([&] {
+        scan_cursor(*other, second_sql, second_params, batch_rows, columns, decodes, table, [&](const Batch& batch) {
+          std::unique_lock<std::mutex> lock(reader.mutex);
+          reader.wait_for_room(lock, [&] { return waiting.size() < kHalvedScanWaiting; });
+          waiting.push_back(batch);
+          reader.changed.notify_all();
+        });
       });
       // Hands over the second half's waiting batches; with `until_done`, until there are no more.
       auto drain = [&](bool until_done) {
         while (true) {
-          std::unique_lock<std::mutex> lock(mutex);
-          if (until_done) changed.wait(lock, [&] { return done || !waiting.empty(); });
+          std::unique_lock<std::mutex> lock(reader.mutex);
+          if (until_done) reader.wait_for_ready(lock, [&] { return !waiting.empty(); });
           if (waiting.empty()) return;
           Batch batch = std::move(waiting.front());
           waiting.pop_front();
-          changed.notify_all();
+          reader.changed.notify_all();
           lock.unlock();
           sink(batch);
         }
@@ -737,16 +723,10 @@ class PostgresTarget : public Target {
                     });
         drain(true);
       } catch (...) {
-        {
-          std::lock_guard<std::mutex> lock(mutex);
-          stop = true;
-        }
-        changed.notify_all();
-        reader.join();
+        reader.stop();
         throw;
       }
-      reader.join();
-      if (error) std::rethrow_exception(error);
+      reader.finish();
       other->exec("COMMIT");
       connection_->exec("COMMIT");
       return true;

@@ -13,6 +13,7 @@
 
 namespace idemload {
 
+// Declare it after everything its thread uses: the destructor stops and joins the thread.
 class ProducerThread {
  public:
   ProducerThread() = default;

@@ -116,11 +116,11 @@ void scan_scope_keys(StrategyContext& context, ops::KeySet& present, StrategySta
   // The target's scan (reading, converting, encoding and hashing the keys) runs on a second
   // thread; this one inserts them. At most kInFlight batches of encoded keys exist, recycled.
   constexpr size_t kInFlight = 3;
-  ProducerThread scanner;
   std::deque<ops::EncodedKeys> full;
   std::vector<ops::EncodedKeys> spare(kInFlight);
   int64_t rows = 0;  // rows the scan returned (the scanning thread's, read after the join)
   const HashFunction hash = present.hash_function();
+  ProducerThread scanner;  // after what its thread uses: it is destroyed (and joined) first
   scanner.start([&] {
     context.target->scan(context.table, key_schema, context.scope, kDefaultBatchRows, [&](const Batch& keys) {
       std::unique_lock<std::mutex> lock(scanner.mutex);

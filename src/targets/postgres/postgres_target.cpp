@@ -693,7 +693,7 @@ class PostgresTarget : public Target {
 
       // The second half's batches wait here (at most kHalvedScanWaiting) for this thread.
       std::deque<Batch> waiting;
-      ProducerThread reader;
+      ProducerThread reader;  // after what its thread uses: it is destroyed (and joined) first
       reader.start([&] {
         scan_cursor(*other, second_sql, second_params, batch_rows, columns, decodes, table, [&](const Batch& batch) {
           std::unique_lock<std::mutex> lock(reader.mutex);

@@ -652,34 +652,32 @@ class PostgresTarget : public Target {
                       const Schema& columns, const std::vector<Decode>& decodes,
                       const std::function<void(const Batch&)>& sink) {
     if (PQserverVersion(connection_->raw()) < 140000) return false;
-    connection_->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    // The size first, outside the snapshot: a small table is scanned as before, with nothing
+    // else asked. Pages added after this hold rows of the second half, which is open-ended.
+    Result size = connection_->exec(
+        "SELECT pg_relation_size(to_regclass($1)) / current_setting('block_size')::int8", {quote(table)});
+    const int64_t pages = parse_int64(PQgetvalue(size.get(), 0, 0)).value_or(0);
+    if (pages < kHalvedScanPages) return false;
     std::unique_ptr<Connection> other;
     try {
-      Result info = connection_->exec(
-          "SELECT pg_relation_size(to_regclass($1)) / current_setting('block_size')::int8, pg_export_snapshot()",
-          {quote(table)});
-      const int64_t pages = parse_int64(PQgetvalue(info.get(), 0, 0)).value_or(0);
-      const std::string snapshot = PQgetvalue(info.get(), 0, 1);
+      other = std::make_unique<Connection>(connection_->url());
+    } catch (const Error&) {
+      return false;  // one connection will do
+    }
+    connection_->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    try {
+      Result exported = connection_->exec("SELECT pg_export_snapshot()");
+      const std::string snapshot = PQgetvalue(exported.get(), 0, 0);
       // A snapshot's name is the server's, hex digits and dashes; it is checked all the same,
       // since SET TRANSACTION SNAPSHOT takes no parameter.
-      const bool named = !snapshot.empty() && std::all_of(snapshot.begin(), snapshot.end(), [](char c) {
-        return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == '-';
-      });
-      if (pages >= kHalvedScanPages && named) {
-        try {
-          other = std::make_unique<Connection>(connection_->url());
-        } catch (const Error&) {
-          other.reset();  // one connection will do
-        }
-      }
-      if (!other) {
-        connection_->exec("COMMIT");
-        return false;
+      if (snapshot.empty() || !std::all_of(snapshot.begin(), snapshot.end(), [](char c) {
+            return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == '-';
+          })) {
+        throw Error::Internal(fmt::format("unexpected snapshot name '{}' from the server", snapshot.substr(0, 80)));
       }
       other->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       other->exec(fmt::format("SET TRANSACTION SNAPSHOT '{}'", snapshot));
-      // The first half is the pages before `middle`; the second, every page from it on (pages
-      // added since the snapshot hold no row it sees).
+      // The first half is the pages before `middle`; the second, every page from it on.
       const std::string middle = fmt::format("({},0)", pages / 2);
       auto half_sql = [&](std::string_view op, Params& params) {
         std::string where = scope_where(scope, params, "");
@@ -731,7 +729,7 @@ class PostgresTarget : public Target {
       connection_->exec("COMMIT");
       return true;
     } catch (...) {
-      if (other) other->exec_quietly("ROLLBACK");
+      other->exec_quietly("ROLLBACK");
       rollback();
       throw;
     }

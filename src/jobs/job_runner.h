@@ -30,7 +30,7 @@ struct JobResult {
   // Where the seconds went, part by part (they add up to `seconds`).
   struct Timings {
     double prepare = 0;       // checking the inputs, the lock, the ledger row, the table
-    double count_before = 0;  // counting the scope at the start
+    double count_before = 0;  // counting the scope at the start (0: the key scan counted it)
     double scan_keys = 0;     // reading the keys in scope into memory (antijoin, client)
     double load = 0;          // reading the source, de-duplicating, anti-joining, writing, committing
     double count_after = 0;   // counting the scope at the end

@@ -12,6 +12,7 @@ namespace idemload::strategies {
 class AntiJoinStrategy : public Strategy {
  public:
   std::string_view name() const override { return "antijoin"; }
+  bool scans_scope_first(const StrategyContext& context) const override { return !context.push_down; }
   void run(StrategyContext& context, StrategyStats& stats) override {
     if (context.push_down) {
       run_push_down(context, stats);

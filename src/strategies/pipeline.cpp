@@ -154,6 +154,7 @@ void scan_scope_keys(StrategyContext& context, ops::KeySet& present, StrategySta
   }
   scanner.finish();
   stats.scope_keys = static_cast<int64_t>(present.size());
+  stats.scope_rows = rows;
   stats.seconds_scan += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (rows != stats.scope_keys) {
     // Duplicate keys already in scope (e.g. left by an earlier append): the invariant cannot

@@ -84,8 +84,8 @@ class BatchPipe {
 size_t expected_keys(const StrategyContext& context);
 
 // The keys of the rows in scope, as an exact set (inserted marked, ready to seed a
-// DedupedSource); stats.scope_keys is set. The target's scan runs on a second thread while
-// this one fills the set.
+// DedupedSource); stats.scope_keys and stats.scope_rows (the rows the scan read) are set. The
+// target's scan runs on a second thread while this one fills the set.
 void scan_scope_keys(StrategyContext& context, ops::KeySet& present, StrategyStats& stats);
 
 // Builds the chunks the writers commit, each in key order and each from one narrow range of

@@ -27,6 +27,9 @@ struct StrategyStats {
   int64_t rows_updated = 0;      // rows replaced in place (upsert --on-conflict update)
   int64_t rows_deleted = 0;      // rows deleted from scope (overwrite)
   int64_t scope_keys = -1;       // keys found in scope before loading (-1: not scanned)
+  // Rows in scope as the key scan read them, in one snapshot before the strategy wrote
+  // anything: the count at the job's start (-1: not scanned).
+  int64_t scope_rows = -1;
   // Keys in scope that the source does not have, when the strategy can tell (for the
   // reconciliation of DESIGN.md §4); nullopt otherwise.
   std::optional<int64_t> keys_only_in_scope;
@@ -71,6 +74,9 @@ class Strategy {
   virtual bool idempotent() const { return true; }
   // Whether the strategy needs a primary key or unique index on the key (upsert).
   virtual bool needs_unique_key() const { return false; }
+  // Whether run() reads the keys in scope before it writes anything (scan_scope_keys), so that
+  // its StrategyStats::scope_rows is the count at the job's start and the job need not count.
+  virtual bool scans_scope_first(const StrategyContext&) const { return false; }
   // Loads the source. Throws idemload::Error; what it committed before the error stays and
   // the next run repairs it (chunked strategies) or nothing was committed (all-or-nothing).
   virtual void run(StrategyContext& context, StrategyStats& stats) = 0;

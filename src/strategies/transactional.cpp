@@ -9,6 +9,7 @@ namespace idemload::strategies {
 class TransactionalStrategy : public Strategy {
  public:
   std::string_view name() const override { return "transactional"; }
+  bool scans_scope_first(const StrategyContext&) const override { return true; }
   void run(StrategyContext& context, StrategyStats& stats) override {
     targets::Target& target = *context.target;
     targets::WriteOptions options;
@@ -21,6 +22,7 @@ class TransactionalStrategy : public Strategy {
       // Keys are read inside the transaction, so that no other writer's rows slip in between.
       ops::KeySet present;
       scan_scope_keys(context, present, next);
+      stats.scope_rows = next.scope_rows;  // the job's count at the start, even if this fails
       ops::AntiJoin anti_join(present, context.key_columns);
       DedupedSource source(context);
       Batch deduped(context.source->schema());

@@ -9,6 +9,7 @@ class UpsertStrategy : public Strategy {
  public:
   std::string_view name() const override { return "upsert"; }
   bool needs_unique_key() const override { return true; }
+  bool scans_scope_first(const StrategyContext& context) const override { return context.update_on_conflict; }
   void run(StrategyContext& context, StrategyStats& stats) override {
     if (context.update_on_conflict) {
       run_update(context, stats);

@@ -118,8 +118,9 @@ class Target {
   // Data.
   virtual int64_t count(std::string_view table, const Scope& scope) = 0;
   // Streams the columns of `columns` (names and the types to convert to) of the rows in scope,
-  // in batches of up to batch_rows. The batch passed to `sink` is valid during the call; the
-  // sink must not use this Target (the connection is busy with the scan).
+  // in batches of up to batch_rows: every row in scope once, as one snapshot sees them, so
+  // that the rows streamed are the scope's count. The batch passed to `sink` is valid during
+  // the call; the sink must not use this Target (the connection is busy with the scan).
   virtual void scan(std::string_view table, const Schema& columns, const Scope& scope, size_t batch_rows,
                     const std::function<void(const Batch&)>& sink) = 0;
   virtual int64_t delete_scope(std::string_view table, const Scope& scope) = 0;

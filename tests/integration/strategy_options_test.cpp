@@ -128,7 +128,9 @@ TEST_P(StrategyOptions, TimingsSayWhereTheSecondsWent) {
   }
   const double seconds = doc["seconds"].get<double>();
   EXPECT_NEAR(sum, seconds, 1e-6) << doc.dump();
-  EXPECT_GT(timings["count_before"].get<double>(), 0) << doc.dump();
+  // The anti-join's scan of the keys in scope is the count at the start.
+  EXPECT_EQ(timings["count_before"].get<double>(), 0) << doc.dump();
+  EXPECT_EQ(doc["rows_before"].get<int64_t>(), 60) << doc.dump();
   EXPECT_GT(timings["scan_keys"].get<double>(), 0) << doc.dump();
   EXPECT_GT(timings["count_after"].get<double>(), 0) << doc.dump();
   EXPECT_GE(timings["load"].get<double>(), 0.3) << doc.dump();
@@ -147,6 +149,42 @@ TEST_P(StrategyOptions, TimingsSayWhereTheSecondsWent) {
   EXPECT_DOUBLE_EQ(noop["timings"]["prepare"].get<double>(), noop["seconds"].get<double>());
   EXPECT_EQ(noop["timings"]["load"].get<double>(), 0);
   EXPECT_TRUE(noop["timings"]["first_commit"].is_null()) << again.out;
+}
+
+// A strategy that reads the keys in scope before it writes takes the count at the start from
+// that read. It counts rows, not keys: a scope holding every seed row twice (two appends) has
+// 120 rows before, which the job reports (and then fails: no load can make those keys unique).
+TEST_P(StrategyOptions, TheKeyScanCountsTheScopeAtTheStart) {
+  auto json = [](const RunResult& run) { return nlohmann::json::parse(run.out); };
+  ASSERT_EQ(load("seed.csv").exit_code, 0);
+  auto antijoin = load("staging.csv");
+  ASSERT_EQ(antijoin.exit_code, 0) << antijoin.err << antijoin.out;
+  EXPECT_EQ(json(antijoin)["rows_before"].get<int64_t>(), 60) << antijoin.out;
+  EXPECT_EQ(json(antijoin)["timings"]["count_before"].get<double>(), 0) << antijoin.out;
+
+  auto transactional = load("staging.csv", {"--strategy", "transactional", "--force"});
+  ASSERT_EQ(transactional.exit_code, 0) << transactional.err << transactional.out;
+  EXPECT_EQ(json(transactional)["rows_before"].get<int64_t>(), 300) << transactional.out;
+  EXPECT_EQ(json(transactional)["timings"]["count_before"].get<double>(), 0) << transactional.out;
+
+  // The push-down anti-join reads no keys: the job counts the scope itself.
+  auto pushed = load("staging.csv", {"--antijoin", "push-down", "--force"});
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.err << pushed.out;
+  EXPECT_EQ(json(pushed)["rows_before"].get<int64_t>(), 300) << pushed.out;
+  EXPECT_GT(json(pushed)["timings"]["count_before"].get<double>(), 0) << pushed.out;
+  EXPECT_EQ(count(table_), 300);
+
+  const std::string doubled = table_ + "_d";
+  ASSERT_EQ(load("seed.csv", {"--strategy", "append"}, doubled).exit_code, 0);
+  ASSERT_EQ(load("seed.csv", {"--strategy", "append", "--force"}, doubled).exit_code, 0);
+  auto failed = load("staging.csv", {}, doubled);
+  EXPECT_EQ(failed.exit_code, 1) << failed.err << failed.out;
+  EXPECT_EQ(json(failed)["rows_before"].get<int64_t>(), 120) << failed.out;
+  EXPECT_EQ(json(failed)["rows_after"].get<int64_t>(), 360) << failed.out;
+  // Before and after agree with the rows inserted; it is the keys that do not add up.
+  EXPECT_NE(json(failed)["error"].get<std::string>().find("the scope holds 360 rows, but the source has 300 distinct"),
+            std::string::npos)
+      << failed.out;
 }
 
 TEST_P(StrategyOptions, UpsertUpdateReplacesValuesAndDoNothingKeepsThem) {

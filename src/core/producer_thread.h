@@ -2,7 +2,8 @@
 // handing things over under one mutex and condition variable. The producer waits for room (or
 // is stopped); the consumer waits for something to take (or the producer's end). What the
 // producer throws reaches the consumer once it has taken everything handed over before.
-// Used by the scan of the keys in scope (strategies) and PostgreSQL's halved scan (targets).
+// Used by the scan of the keys in scope (strategies), PostgreSQL's halved scan (targets) and
+// PrefetchReader (formats).
 #pragma once
 
 #include <condition_variable>

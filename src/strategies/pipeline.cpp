@@ -13,6 +13,7 @@
 #include "core/failpoint.h"
 #include "core/key_hash.h"
 #include "core/producer_thread.h"
+#include "formats/prefetch_reader.h"
 #include "ops/gather.h"
 
 namespace idemload::strategies {
@@ -103,6 +104,11 @@ size_t expected_keys(const StrategyContext& context) {
   constexpr int64_t kMostReserved = int64_t{1} << 25;
   std::optional<int64_t> rows = context.source->rows_expected();
   return rows ? static_cast<size_t>(std::clamp<int64_t>(*rows, 0, kMostReserved)) : 0;
+}
+
+bool mostly_in_scope(const StrategyContext& context, int64_t scope_keys) {
+  std::optional<int64_t> rows = context.source->rows_expected();
+  return rows && scope_keys >= 0 && scope_keys * 2 >= *rows;
 }
 
 void scan_scope_keys(StrategyContext& context, ops::KeySet& present, StrategyStats& stats) {
@@ -387,6 +393,15 @@ void write_chunks(StrategyContext& context, targets::WriteMode mode, const RowFi
   // progress). It owns the source, the Deduper, the filter's state and the builder.
   StrategyContext producer_context = context;
   producer_context.on_progress = nullptr;
+  // When most of the source is in scope already (a re-run, a recovery), the writers wait for
+  // the reader through long runs of present rows: the source is then decoded on a thread of its
+  // own, ahead of the de-duplication. Otherwise the reader waits for the writers, and a third
+  // busy thread would only take the database's cores (PostgreSQL's load: 0.4 s slower).
+  std::optional<formats::PrefetchReader> prefetched;
+  if (present != nullptr && mostly_in_scope(context, stats.scope_keys)) {
+    prefetched.emplace(*context.source);
+    producer_context.source = &*prefetched;
+  }
   DedupedSource source(producer_context, present);
   ChunkBuilder builder(producer_context, context.target->chunk_key_ranges());
   Batch deduped(schema);

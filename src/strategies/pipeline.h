@@ -83,6 +83,10 @@ class BatchPipe {
 // (a hint, capped), else 0.
 size_t expected_keys(const StrategyContext& context);
 
+// Whether the keys in scope are at least half the rows the source says it holds (false when it
+// cannot tell): most of its rows are then likely to be present already.
+bool mostly_in_scope(const StrategyContext& context, int64_t scope_keys);
+
 // The keys of the rows in scope, as an exact set (inserted marked, ready to seed a
 // DedupedSource); stats.scope_keys and stats.scope_rows (the rows the scan read) are set. The
 // target's scan runs on a second thread while this one fills the set.

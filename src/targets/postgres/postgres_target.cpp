@@ -7,16 +7,14 @@
 #include <bit>
 #include <cctype>
 #include <cstring>
-#include <deque>
-#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "core/error.h"
 #include "core/key_hash.h"
-#include "core/producer_thread.h"
 #include "core/value_text.h"
+#include "targets/halved_scan.h"
 #include "targets/postgres/pg_connection.h"
 #include "targets/postgres/pg_copy.h"
 
@@ -689,42 +687,14 @@ class PostgresTarget : public Target {
       const std::string first_sql = half_sql("<", first_params);
       const std::string second_sql = half_sql(">=", second_params);
 
-      // The second half's batches wait here (at most kHalvedScanWaiting) for this thread.
-      std::deque<Batch> waiting;
-      ProducerThread reader;  // after what its thread uses: it is destroyed (and joined) first
-      reader.start([&] {
-        scan_cursor(*other, second_sql, second_params, batch_rows, columns, decodes, table, [&](const Batch& batch) {
-          std::unique_lock<std::mutex> lock(reader.mutex);
-          reader.wait_for_room(lock, [&] { return waiting.size() < kHalvedScanWaiting; });
-          waiting.push_back(batch);
-          reader.changed.notify_all();
-        });
-      });
-      // Hands over the second half's waiting batches; with `until_done`, until there are no more.
-      auto drain = [&](bool until_done) {
-        while (true) {
-          std::unique_lock<std::mutex> lock(reader.mutex);
-          if (until_done) reader.wait_for_ready(lock, [&] { return !waiting.empty(); });
-          if (waiting.empty()) return;
-          Batch batch = std::move(waiting.front());
-          waiting.pop_front();
-          reader.changed.notify_all();
-          lock.unlock();
-          sink(batch);
-        }
-      };
-      try {
-        scan_cursor(*connection_, first_sql, first_params, batch_rows, columns, decodes, table,
-                    [&](const Batch& batch) {
-                      sink(batch);
-                      drain(false);
-                    });
-        drain(true);
-      } catch (...) {
-        reader.stop();
-        throw;
-      }
-      reader.finish();
+      scan_halves(
+          [&](const BatchSink& to) {
+            scan_cursor(*connection_, first_sql, first_params, batch_rows, columns, decodes, table, to);
+          },
+          [&](const BatchSink& to) {
+            scan_cursor(*other, second_sql, second_params, batch_rows, columns, decodes, table, to);
+          },
+          sink, kHalvedScanWaiting);
       other->exec("COMMIT");
       connection_->exec("COMMIT");
       return true;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,8 +17,10 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/failpoint.h"
 #include "core/key_hash.h"
 #include "core/value_text.h"
+#include "targets/halved_scan.h"
 #include "targets/portable_sql.h"
 
 namespace idemload::targets {
@@ -131,6 +134,9 @@ class SqliteWriter : public BulkWriter {
 class SqliteTarget : public Target {
  public:
   static constexpr int kWriterCacheKib = 16 * 1024;
+  static constexpr int64_t kHalvedScanRows = int64_t{1} << 18;
+  static constexpr int kHalvedScanLockMs = 200;
+  static constexpr size_t kHalvedScanWaiting = 2;
 
   SqliteTarget(std::string path, sqlite3* db) : path_(std::move(path)), db_(db), url_("sqlite:" + path_) {}
   ~SqliteTarget() override {
@@ -365,10 +371,24 @@ class SqliteTarget : public Target {
 
   void scan(std::string_view table, const Schema& columns, const Scope& scope, size_t batch_rows,
             const std::function<void(const Batch&)>& sink) override {
+    // Inside a transaction of its own (one that has written, say), the scan must see it: one
+    // connection.
+    if (sqlite3_get_autocommit(db_) && scan_in_halves(table, columns, scope, batch_rows, sink)) return;
     Params params;
+    const std::string where = scope_clause(scope, params);
+    scan_rows(fmt::format("{}{}", select_list(table, columns), where), params, table, columns, batch_rows, sink);
+  }
+
+  // "SELECT a, b FROM t".
+  std::string select_list(std::string_view table, const Schema& columns) const {
     std::string list;
     for (const auto& field : columns.fields()) list += (list.empty() ? "" : ", ") + quote(field.name);
-    std::string sql = fmt::format("SELECT {} FROM {}{}", list, quote(table), scope_clause(scope, params));
+    return fmt::format("SELECT {} FROM {}", list, quote(table));
+  }
+
+  // Steps through `sql`, which selects `columns`, converting its rows into batches for `sink`.
+  void scan_rows(const std::string& sql, const Params& params, std::string_view table, const Schema& columns,
+                 size_t batch_rows, const std::function<void(const Batch&)>& sink) {
     Statement stmt = prepare(sql);
     bind(stmt.get(), params);
     Batch batch(std::make_shared<const Schema>(columns));
@@ -410,6 +430,77 @@ class SqliteTarget : public Target {
     if (batch.num_rows() > 0) sink(batch);
   }
 
+  // A scope of many rows is read by two connections at once, each over half of its rowids:
+  // stepping through millions of rows is one core's work per connection. Both read in one
+  // snapshot: their read transactions start while a third connection holds the write lock, so
+  // that no commit can come between them (SQLite's snapshot API is not in every build). Returns
+  // false, having read nothing, for a scope spanning fewer than kHalvedScanRows rowids, a table
+  // without rowids (or a view), or when the write lock is not free within kHalvedScanLockMs.
+  bool scan_in_halves(std::string_view table, const Schema& columns, const Scope& scope, size_t batch_rows,
+                      const std::function<void(const Batch&)>& sink) {
+    // A column named rowid would stand for the rowid in the halves' conditions (NULLs in neither).
+    auto fields = table_schema(table);
+    if (!fields || std::any_of(fields->fields().begin(), fields->fields().end(), [](const Field& field) {
+          return field.name.size() == 5 && strncasecmp(field.name.c_str(), "rowid", 5) == 0;
+        })) {
+      return false;
+    }
+    // The scope's rowids first (a user's predicate could cost a whole scan: the table's then),
+    // outside the snapshot: they only place the split, and the halves are open-ended.
+    Params range_params;
+    const std::string range_where = scope.kind == Scope::Kind::kWhere ? "" : scope_clause(scope, range_params);
+    std::optional<int64_t> low, high;
+    try {
+      for (auto [end, bound] : {std::pair{"min", &low}, std::pair{"max", &high}}) {
+        auto rows = query(fmt::format("SELECT {}(rowid) FROM {}{}", end, quote(table), range_where), range_params);
+        *bound = parse_int64(rows.at(0).at(0).value_or(""));
+      }
+    } catch (const Error&) {
+      return false;  // no rowid (WITHOUT ROWID, a view): one connection
+    }
+    if (!low || !high || *high - *low < kHalvedScanRows) return false;
+    const int64_t middle = *low + (*high - *low) / 2 + 1;
+    std::unique_ptr<SqliteTarget> other, lock;
+    try {
+      other.reset(static_cast<SqliteTarget*>(open_sqlite(path_).release()));
+      lock.reset(static_cast<SqliteTarget*>(open_sqlite(path_).release()));
+      sqlite3_busy_timeout(lock->db_, kHalvedScanLockMs);
+      lock->execute("BEGIN IMMEDIATE", {});
+    } catch (const Error&) {
+      return false;  // busy, or cannot open: one connection
+    }
+    try {
+      // A read transaction starts at its first read of the database.
+      execute("BEGIN", {});
+      query("SELECT 1 FROM sqlite_master LIMIT 1", {});
+      IDEMLOAD_FAILPOINT(between_scan_halves);
+      other->execute("BEGIN", {});
+      other->query("SELECT 1 FROM sqlite_master LIMIT 1", {});
+      lock->rollback();
+      auto half_sql = [&](std::string_view op, Params& params) {
+        const std::string where = scope_clause(scope, params);
+        params.emplace_back(middle);
+        return fmt::format("{}{} {} rowid {} ?", select_list(table, columns), where, where.empty() ? "WHERE" : "AND",
+                           op);
+      };
+      Params first_params, second_params;
+      const std::string first_sql = half_sql("<", first_params);
+      const std::string second_sql = half_sql(">=", second_params);
+      scan_halves([&](const BatchSink& to) { scan_rows(first_sql, first_params, table, columns, batch_rows, to); },
+                  [&](const BatchSink& to) {
+                    other->scan_rows(second_sql, second_params, table, columns, batch_rows, to);
+                  },
+                  sink, kHalvedScanWaiting);
+      other->rollback();
+      rollback();  // read only: nothing to commit
+      return true;
+    } catch (...) {
+      other->rollback();
+      lock->rollback();
+      rollback();
+      throw;
+    }
+  }
   int64_t delete_scope(std::string_view table, const Scope& scope) override {
     Params params;
     return execute(fmt::format("DELETE FROM {}{}", quote(table), scope_clause(scope, params)), params);

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "integration/halved_scan_checks.h"
 #include "targets/target.h"
 #include "targets/url.h"
 #include "test_util.h"
@@ -344,20 +345,8 @@ TEST_F(PostgresTarget, LargeTableIsScannedInTwoHalvesInOneSnapshot) {
   // to its end (the second half), a row per transaction: k becomes k + 1 000 000. Halves read
   // in one snapshot see each row once, moved or not; halves read in two would see some twice
   // or not at all.
-  std::atomic<bool> stop_moving{false};
-  std::atomic<int> moved{0};
-  std::thread mover([&] {
-    auto connection = target_->reconnect();
-    for (int64_t k = 1; k < 20000 && !stop_moving; ++k) {
-      if ((k / 100) % 2 != 0 || k % 7 == 0) continue;
-      connection->begin();
-      connection->execute(fmt::format("DELETE FROM {} WHERE k = ?", quoted), {k});
-      connection->execute(fmt::format("INSERT INTO {} VALUES (?, 'moved', 'a')", quoted), {k + 1000000});
-      connection->commit();
-      ++moved;
-    }
-  });
-  while (moved < 5) std::this_thread::yield();
+  idemload::testing::RowMover mover(*target_, quoted, 20000);
+  mover.wait_for(5);
   int64_t most_fetching = 0;
   std::vector<int64_t> seen;
   target_->scan(table, Schema({field("k", Type::kInt64)}), Scope::lineage("a"), 1000, [&](const Batch& batch) {
@@ -365,26 +354,14 @@ TEST_F(PostgresTarget, LargeTableIsScannedInTwoHalvesInOneSnapshot) {
     auto count = observer->query(fetching);
     most_fetching = std::max<int64_t>(most_fetching, std::stoll(count.at(0).at(0).value_or("0")));
   });
-  stop_moving = true;
-  mover.join();
+  const int moved = mover.stop();
   EXPECT_EQ(most_fetching, 2) << "the two halves were not read at once";
-  std::vector<int64_t> expected;
-  for (int64_t k = 0; k < 40000; ++k) {
-    if ((k / 100) % 2 == 0 && k % 7 != 0) expected.push_back(k);
-  }
-  std::sort(seen.begin(), seen.end());
-  EXPECT_EQ(seen.size(), expected.size()) << moved << " rows moved";
-  EXPECT_TRUE(seen == expected) << "each row of the scope exactly once, moved or not";
-  EXPECT_EQ(target_->count(table, Scope::lineage("a")), static_cast<int64_t>(expected.size()));
+  idemload::testing::expect_each_row_once(std::move(seen), 40000, moved);
+  EXPECT_EQ(target_->count(table, Scope::lineage("a")),
+            static_cast<int64_t>(idemload::testing::batch_a_keys(40000).size()));
 
-  // A sink that stops the scan: the error reaches the caller, the session is left idle and the
-  // second connection is gone.
-  int batches = 0;
-  EXPECT_THROW(target_->scan(table, Schema({field("k", Type::kInt64)}), Scope::all(), 1000,
-                             [&](const Batch&) {
-                               if (++batches == 3) throw std::runtime_error("stop");
-                             }),
-               std::runtime_error);
+  // A sink that stops the scan: the session is left idle and the second connection is gone.
+  idemload::testing::expect_sink_error_stops_scan(*target_, table);
   auto state = observer->query("SELECT state FROM pg_stat_activity WHERE pid = ?", {std::stoll(pid)});
   ASSERT_EQ(state.size(), 1u);
   EXPECT_EQ(state[0][0], "idle");

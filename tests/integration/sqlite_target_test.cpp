@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "core/failpoint.h"
+#include "integration/halved_scan_checks.h"
 #include "targets/target.h"
 #include "test_util.h"
 
@@ -40,20 +41,8 @@ TEST_F(SqliteTarget, LargeScopeIsScannedInTwoHalvesInOneSnapshot) {
       {});
   target_->execute("DELETE FROM t WHERE k % 7 = 0", {});
 
-  std::atomic<bool> stop_moving{false};
-  std::atomic<int> moved{0};
-  std::thread mover([&] {
-    auto connection = target_->reconnect();
-    for (int64_t k = 1; k < 200000 && !stop_moving; ++k) {
-      if ((k / 100) % 2 != 0 || k % 7 == 0) continue;
-      connection->begin();
-      connection->execute("DELETE FROM t WHERE k = ?", {k});
-      connection->execute("INSERT INTO t (k, payload, _batch) VALUES (?, 'moved', 'a')", {k + 1000000});
-      connection->commit();
-      ++moved;
-    }
-  });
-  while (moved < 5) std::this_thread::yield();
+  idemload::testing::RowMover mover(*target_, "t", 200000);
+  mover.wait_for(5);
   // Between the starts of the two halves' reads, a pause: a mover free to commit then would
   // move hundreds of rows from one snapshot to the other.
   failpoints::configure("between_scan_halves=sleep:100");
@@ -69,26 +58,15 @@ TEST_F(SqliteTarget, LargeScopeIsScannedInTwoHalvesInOneSnapshot) {
     for (size_t row = 0; row < batch.num_rows(); ++row) seen.push_back(batch.column(0).int_at(row) % 1000000);
   });
   failpoints::reset();
-  stop_moving = true;
-  mover.join();
+  const int moved = mover.stop();
   EXPECT_TRUE(first_half_batch_after_second) << "the two halves were not read at once";
-  std::vector<int64_t> expected;
-  for (int64_t k = 0; k < 400000; ++k) {
-    if ((k / 100) % 2 == 0 && k % 7 != 0) expected.push_back(k);
-  }
-  std::sort(seen.begin(), seen.end());
-  EXPECT_EQ(seen.size(), expected.size()) << moved << " rows moved";
-  EXPECT_TRUE(seen == expected) << "each row of the scope exactly once, moved or not";
-  EXPECT_EQ(target_->count(table, Scope::lineage("a")), static_cast<int64_t>(expected.size()));
+  idemload::testing::expect_each_row_once(std::move(seen), 400000, moved);
+  EXPECT_EQ(target_->count(table, Scope::lineage("a")),
+            static_cast<int64_t>(idemload::testing::batch_a_keys(400000).size()));
 
-  // A sink that stops the scan: the error reaches the caller, and the connection is left out of
-  // any transaction (a new one begins and commits).
-  int batches = 0;
-  EXPECT_THROW(target_->scan(table, Schema({field("k", Type::kInt64)}), Scope::all(), 1000,
-                             [&](const Batch&) {
-                               if (++batches == 3) throw std::runtime_error("stop");
-                             }),
-               std::runtime_error);
+  // A sink that stops the scan: the connection is left out of any transaction (a new one
+  // begins and commits).
+  idemload::testing::expect_sink_error_stops_scan(*target_, table);
   target_->begin();
   target_->execute("INSERT INTO t (k, payload, _batch) VALUES (-1, 'after', 'c')", {});
   target_->commit();

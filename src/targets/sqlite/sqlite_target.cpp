@@ -435,9 +435,12 @@ class SqliteTarget : public Target {
   // snapshot: their read transactions start while a third connection holds the write lock, so
   // that no commit can come between them (SQLite's snapshot API is not in every build). Returns
   // false, having read nothing, for a scope spanning fewer than kHalvedScanRows rowids, a table
-  // without rowids (or a view), or when the write lock is not free within kHalvedScanLockMs.
+  // without rowids (or a view), an in-memory database, or when the write lock is not free within
+  // kHalvedScanLockMs.
   bool scan_in_halves(std::string_view table, const Schema& columns, const Scope& scope, size_t batch_rows,
                       const std::function<void(const Batch&)>& sink) {
+    // Another connection to ":memory:" would open a database of its own.
+    if (path_ == ":memory:") return false;
     // A column named rowid would stand for the rowid in the halves' conditions (NULLs in neither).
     auto fields = table_schema(table);
     if (!fields || std::any_of(fields->fields().begin(), fields->fields().end(), [](const Field& field) {

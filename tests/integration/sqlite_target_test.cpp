@@ -87,6 +87,18 @@ TEST_F(SqliteTarget, ATableWithARowidColumnIsScannedWhole) {
   EXPECT_EQ(rows, 300000);
 }
 
+// A TEMP table is its connection's alone: its scan stays on that connection, every row.
+TEST_F(SqliteTarget, ATempTableIsScannedByItsOneConnection) {
+  target_->execute("CREATE TEMP TABLE tt (k BIGINT)", {});
+  target_->execute(
+      "WITH RECURSIVE c(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM c WHERE k < 299999) INSERT INTO tt (k) SELECT k FROM c",
+      {});
+  int64_t rows = 0;
+  target_->scan("tt", Schema({field("k", Type::kInt64)}), Scope::all(), 1000,
+                [&](const Batch& batch) { rows += static_cast<int64_t>(batch.num_rows()); });
+  EXPECT_EQ(rows, 300000);
+}
+
 // A second connection to ":memory:" would open an empty database of its own: an in-memory
 // database's scan stays on its one connection, every row.
 TEST(SqliteMemoryTarget, IsScannedByItsOneConnection) {

@@ -435,8 +435,8 @@ class SqliteTarget : public Target {
   // snapshot: their read transactions start while a third connection holds the write lock, so
   // that no commit can come between them (SQLite's snapshot API is not in every build). Returns
   // false, having read nothing, for a scope spanning fewer than kHalvedScanRows rowids, a table
-  // without rowids (or a view), an in-memory database, or when the write lock is not free within
-  // kHalvedScanLockMs.
+  // without rowids (or a view), a TEMP table, an in-memory database, or when the write lock is
+  // not free within kHalvedScanLockMs.
   bool scan_in_halves(std::string_view table, const Schema& columns, const Scope& scope, size_t batch_rows,
                       const std::function<void(const Batch&)>& sink) {
     // Another connection to ":memory:" would open a database of its own.
@@ -461,11 +461,16 @@ class SqliteTarget : public Target {
     } catch (const Error&) {
       return false;  // no rowid (WITHOUT ROWID, a view): one connection
     }
-    if (!low || !high || *high - *low < kHalvedScanRows) return false;
-    const int64_t middle = *low + (*high - *low) / 2 + 1;
+    if (!low || !high || *high < *low) return false;
+    // Unsigned: rowids may be anywhere in int64's range.
+    const uint64_t span = static_cast<uint64_t>(*high) - static_cast<uint64_t>(*low);
+    if (span < static_cast<uint64_t>(kHalvedScanRows)) return false;
+    const auto middle = static_cast<int64_t>(static_cast<uint64_t>(*low) + span / 2 + 1);
     std::unique_ptr<SqliteTarget> other, lock;
     try {
       other.reset(static_cast<SqliteTarget*>(open_sqlite(path_).release()));
+      // A TEMP table of this connection is not the other's to read.
+      if (!other->table_schema(table)) return false;
       lock.reset(static_cast<SqliteTarget*>(open_sqlite(path_).release()));
       sqlite3_busy_timeout(lock->db_, kHalvedScanLockMs);
       lock->execute("BEGIN IMMEDIATE", {});

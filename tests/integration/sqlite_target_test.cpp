@@ -2,6 +2,7 @@
 // over the two halves of its rowids, in one snapshot.
 #include <atomic>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -17,6 +18,19 @@ namespace idemload::targets {
 namespace {
 
 Field field(std::string name, Type type) { return Field{std::move(name), type}; }
+
+// Runs `insert`, which selects from c(k): k = 0 … 299 999 (more rowids than a halved scan needs).
+void fill(Target& target, const std::string& insert) {
+  target.execute("WITH RECURSIVE c(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM c WHERE k < 299999) " + insert, {});
+}
+
+// The rows a scan of the whole of `table` streams.
+int64_t rows_scanned(Target& target, const std::string& table) {
+  int64_t rows = 0;
+  target.scan(table, Schema({field("k", Type::kInt64)}), Scope::all(), 1000,
+              [&](const Batch& batch) { rows += static_cast<int64_t>(batch.num_rows()); });
+  return rows;
+}
 
 class SqliteTarget : public ::testing::Test {
  protected:
@@ -77,26 +91,15 @@ TEST_F(SqliteTarget, LargeScopeIsScannedInTwoHalvesInOneSnapshot) {
 // half. Such a table is scanned by one connection, every row.
 TEST_F(SqliteTarget, ATableWithARowidColumnIsScannedWhole) {
   target_->create_table("r", Schema({field("k", Type::kInt64), field("RowId", Type::kInt64)}), CreateOptions{});
-  target_->execute(
-      "WITH RECURSIVE c(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM c WHERE k < 299999) "
-      "INSERT INTO r (k, RowId) SELECT k, CASE WHEN k % 2 = 0 THEN k END FROM c",
-      {});
-  int64_t rows = 0;
-  target_->scan("r", Schema({field("k", Type::kInt64)}), Scope::all(), 1000,
-                [&](const Batch& batch) { rows += static_cast<int64_t>(batch.num_rows()); });
-  EXPECT_EQ(rows, 300000);
+  fill(*target_, "INSERT INTO r (k, RowId) SELECT k, CASE WHEN k % 2 = 0 THEN k END FROM c");
+  EXPECT_EQ(rows_scanned(*target_, "r"), 300000);
 }
 
 // A TEMP table is its connection's alone: its scan stays on that connection, every row.
 TEST_F(SqliteTarget, ATempTableIsScannedByItsOneConnection) {
   target_->execute("CREATE TEMP TABLE tt (k BIGINT)", {});
-  target_->execute(
-      "WITH RECURSIVE c(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM c WHERE k < 299999) INSERT INTO tt (k) SELECT k FROM c",
-      {});
-  int64_t rows = 0;
-  target_->scan("tt", Schema({field("k", Type::kInt64)}), Scope::all(), 1000,
-                [&](const Batch& batch) { rows += static_cast<int64_t>(batch.num_rows()); });
-  EXPECT_EQ(rows, 300000);
+  fill(*target_, "INSERT INTO tt (k) SELECT k FROM c");
+  EXPECT_EQ(rows_scanned(*target_, "tt"), 300000);
 }
 
 // A second connection to ":memory:" would open an empty database of its own: an in-memory
@@ -104,13 +107,8 @@ TEST_F(SqliteTarget, ATempTableIsScannedByItsOneConnection) {
 TEST(SqliteMemoryTarget, IsScannedByItsOneConnection) {
   auto target = open_target("sqlite::memory:");
   target->create_table("m", Schema({field("k", Type::kInt64)}), CreateOptions{});
-  target->execute(
-      "WITH RECURSIVE c(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM c WHERE k < 299999) INSERT INTO m (k) SELECT k FROM c",
-      {});
-  int64_t rows = 0;
-  target->scan("m", Schema({field("k", Type::kInt64)}), Scope::all(), 1000,
-               [&](const Batch& batch) { rows += static_cast<int64_t>(batch.num_rows()); });
-  EXPECT_EQ(rows, 300000);
+  fill(*target, "INSERT INTO m (k) SELECT k FROM c");
+  EXPECT_EQ(rows_scanned(*target, "m"), 300000);
 }
 
 }  // namespace

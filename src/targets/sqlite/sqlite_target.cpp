@@ -509,6 +509,7 @@ class SqliteTarget : public Target {
       throw;
     }
   }
+
   int64_t delete_scope(std::string_view table, const Scope& scope) override {
     Params params;
     return execute(fmt::format("DELETE FROM {}{}", quote(table), scope_clause(scope, params)), params);

@@ -182,12 +182,12 @@ void EncodedKeys::encode(const Batch& batch, const std::vector<size_t>& key_colu
   for (size_t row = 0; row < rows; ++row) hashes_[row] = hash_function(key(row));
 }
 
-PageBuffer::PageBuffer(size_t bytes) : size_(bytes) {
+PageBuffer::PageBuffer(size_t bytes, bool huge_pages) : size_(bytes) {
   if (bytes == 0) return;
   void* memory = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (memory == MAP_FAILED) throw std::bad_alloc();
   // Only a hint: without transparent huge pages the memory is simply made of 4 KiB pages.
-  if (bytes >= (size_t{2} << 20)) ::madvise(memory, bytes, MADV_HUGEPAGE);
+  if (huge_pages && bytes >= (size_t{2} << 20)) ::madvise(memory, bytes, MADV_HUGEPAGE);
   data_ = static_cast<char*>(memory);
 }
 
@@ -241,7 +241,7 @@ void KeySet::grow(size_t min_capacity) {
   PageBuffer old_memory = std::move(slot_memory_);
   const auto* old = reinterpret_cast<const Slot*>(old_memory.data());
   size_t old_capacity = old_memory.size() / sizeof(Slot);
-  slot_memory_ = PageBuffer(capacity * sizeof(Slot));  // zero-filled: every slot empty
+  slot_memory_ = PageBuffer(capacity * sizeof(Slot), /*huge_pages=*/true);  // zero-filled: every slot empty
   Slot* slots = this->slots();
   shift_ = 64 - bits;
   grow_at_ = grow_threshold(capacity);
@@ -273,7 +273,7 @@ uint64_t KeySet::store(std::string_view encoded) {
     if (blocks_.size() + 1 >= (size_t{1} << (kLocationBits - kOffsetBits))) {
       throw Error::Internal("key set arena is full (1 TiB of keys)");
     }
-    blocks_.emplace_back(block_bytes);
+    blocks_.emplace_back(block_bytes, /*huge_pages=*/false);
     arena_bytes_ += block_bytes;
     block_used_ = 0;
   }

@@ -399,7 +399,10 @@ void write_chunks(StrategyContext& context, targets::WriteMode mode, const RowFi
   // busy thread would only take the database's cores (PostgreSQL's load: 0.4 s slower).
   std::optional<formats::PrefetchReader> prefetched;
   if (present != nullptr && mostly_in_scope(context, stats.scope_keys)) {
-    prefetched.emplace(*context.source);
+    // Eight batches ahead rather than two: the hand-overs then rarely find the queue empty
+    // (the recovery's reader waited 0.03–0.07 s for its batches instead of 0.22 s).
+    constexpr size_t kReadAhead = 8;
+    prefetched.emplace(*context.source, kReadAhead);
     producer_context.source = &*prefetched;
   }
   DedupedSource source(producer_context, present);

@@ -1,6 +1,7 @@
 // SQLite-specific behaviour of the target: a large scope's scan read by two connections at once,
 // over the two halves of its rowids, in one snapshot.
 #include <atomic>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -109,6 +110,29 @@ TEST(SqliteMemoryTarget, IsScannedByItsOneConnection) {
   target->create_table("m", Schema({field("k", Type::kInt64)}), CreateOptions{});
   fill(*target, "INSERT INTO m (k) SELECT k FROM c");
   EXPECT_EQ(rows_scanned(*target, "m"), 300000);
+}
+
+// Dates are text in SQLite; the scan reuses the last date it parsed in a column while the text
+// repeats. Runs of one date, changes, NULLs between equal dates and a bad date after a good one.
+TEST_F(SqliteTarget, DatesAreScannedExactlyThroughRepeatsAndChanges) {
+  target_->create_table("d", Schema({field("k", Type::kInt64), field("d", Type::kDate)}), CreateOptions{});
+  const std::vector<std::optional<std::string>> dates = {"2017-06-30", "2017-06-30", std::nullopt, "2017-06-30",
+                                                         "2017-07-01", "2017-07-01", "1969-12-31", "2017-06-30"};
+  for (size_t idx = 0; idx < dates.size(); ++idx) {
+    target_->execute("INSERT INTO d (k, d) VALUES (?, ?)",
+                     {Param(static_cast<int64_t>(idx)), dates[idx] ? Param(*dates[idx]) : Param(nullptr)});
+  }
+  std::vector<std::optional<int64_t>> days;
+  target_->scan("d", Schema({field("d", Type::kDate)}), Scope::all(), 1000, [&](const Batch& batch) {
+    for (size_t row = 0; row < batch.num_rows(); ++row) {
+      days.push_back(batch.column(0).is_null(row) ? std::nullopt : std::optional(batch.column(0).int_at(row)));
+    }
+  });
+  const std::vector<std::optional<int64_t>> expected = {17347, 17347, std::nullopt, 17347, 17348, 17348, -1, 17347};
+  EXPECT_EQ(days, expected);
+
+  target_->execute("UPDATE d SET d = '2017-06-3x' WHERE k = 3", {});
+  EXPECT_THROW(target_->scan("d", Schema({field("d", Type::kDate)}), Scope::all(), 1000, [](const Batch&) {}), Error);
 }
 
 }  // namespace

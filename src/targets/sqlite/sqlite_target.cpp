@@ -394,6 +394,13 @@ class SqliteTarget : public Target {
     Batch batch(std::make_shared<const Schema>(columns));
     batch.reserve(batch_rows);
     const int ncols = static_cast<int>(columns.size());
+    // SQLite keeps dates as text: the last one parsed in each column, since a batch's rows
+    // mostly share their date (the scan of 7.6 M keys spent a tenth of its time parsing them).
+    struct LastDate {
+      std::string text;
+      int64_t days = 0;
+    };
+    std::vector<LastDate> last_dates(columns.size());
     while (step(stmt.get(), "scan failed") == SQLITE_ROW) {
       for (int col = 0; col < ncols; ++col) {
         Column& column = batch.column(static_cast<size_t>(col));
@@ -416,10 +423,16 @@ class SqliteTarget : public Target {
         std::string_view text(data ? data : "", static_cast<size_t>(sqlite3_column_bytes(stmt.get(), col)));
         if (column.storage() == Storage::kBytes) {
           column.append_bytes(text);
+        } else if (LastDate& last = last_dates[static_cast<size_t>(col)];
+                   column.type() == Type::kDate && !text.empty() && text == last.text) {
+          column.append_int(last.days);
         } else if (!append_parsed(column, text)) {
           throw Error::SchemaDrift(fmt::format("value '{}' in table {} does not convert to {}", text.substr(0, 80),
                                                table, type_name(column.type())),
                                    ErrorContext{.column = columns.field(static_cast<size_t>(col)).name, .target = url_});
+        } else if (column.type() == Type::kDate && !text.empty()) {
+          last.text.assign(text);
+          last.days = column.ints().back();
         }
       }
       if (batch.num_rows() >= batch_rows) {

@@ -114,7 +114,7 @@ export -f load_antijoin
 log "SQLite"
 seed_table "sqlite:$DB/base.db" edgar
 sqlite3 "$DB/base.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
-for copy in aj peer kill full; do cp "$DB/base.db" "$DB/$copy.db"; done
+for copy in aj peer kill kill_committed full; do cp "$DB/base.db" "$DB/$copy.db"; done
 measure sqlite_antijoin load_antijoin "sqlite:$DB/aj.db" edgar
 expect_equal "SQLite antijoin rows" "$(sqlite3 "$DB/aj.db" 'SELECT count(*) FROM edgar')" "$DISTINCT"
 PEER_SELECT="ip, date, time, zone, cik, accession, extention, code, NULLIF(size, ''), idx, norefer, noagent, find, crawler, NULLIF(browser, '')"
@@ -142,6 +142,26 @@ IDEMLOAD_FAILPOINTS="after_rows_read=kill@$KILL_AT" load_antijoin "sqlite:$DB/ki
 # with antijoin as its child job.
 measure sqlite_recover load_antijoin "sqlite:$DB/kill.db" edgar
 expect_equal "SQLite recovered rows" "$(sqlite3 "$DB/kill.db" 'SELECT count(*) FROM edgar')" "$DISTINCT"
+# The same, killed (kill -9, from here) once the ledger says that 80% of the rows the job adds
+# are committed. The job reads ahead of its commits (the rows waiting in the chunk builder), so
+# a kill at 80% read leaves more than 20% of them missing.
+"$IDEMLOAD" load "$DATA/edgar.parquet" -t "sqlite:$DB/kill_committed.db" --table edgar --key "$KEY" --batch "$BATCH" \
+  --strategy antijoin -q >/dev/null 2>&1 &
+LOADER=$!
+KILL_AT_INSERTED=$(( (DISTINCT - PRESENT) * 8 / 10 ))
+while kill -0 "$LOADER" 2>/dev/null; do
+  inserted=$(sqlite3 "$DB/kill_committed.db" "SELECT coalesce(max(rows_inserted), 0) FROM idemload_jobs WHERE state = 'running'" 2>/dev/null || echo 0)
+  if [ "${inserted:-0}" -ge "$KILL_AT_INSERTED" ]; then kill -9 "$LOADER"; break; fi
+  sleep 0.02
+done
+wait "$LOADER" 2>/dev/null || true
+if [ "$(sqlite3 "$DB/kill_committed.db" "SELECT count(*) FROM idemload_jobs WHERE state = 'running'")" = 0 ]; then
+  log "the load ended before 80% of its rows were committed (too few chunks): no such recovery measured"
+else
+  log "killed with $(( $(sqlite3 "$DB/kill_committed.db" 'SELECT count(*) FROM edgar') - PRESENT )) of $(( DISTINCT - PRESENT )) new rows committed"
+  measure sqlite_recover_committed load_antijoin "sqlite:$DB/kill_committed.db" edgar
+  expect_equal "SQLite recovered rows (kill at 80% committed)" "$(sqlite3 "$DB/kill_committed.db" 'SELECT count(*) FROM edgar')" "$DISTINCT"
+fi
 
 # --- PostgreSQL -------------------------------------------------------------------------------
 if [ -n "${IDEMLOAD_TEST_PG_URL:-}" ]; then
@@ -261,7 +281,8 @@ row() {  # NAME LABEL ROWS
   row sqlite_antijoin "SQLite: idemload antijoin" "$ROWS"
   row sqlite_insert_or_ignore "SQLite: .import + INSERT OR IGNORE all rows (PK)" "$ROWS"
   row sqlite_rerun "SQLite: re-run of the completed job" -
-  row sqlite_recover "SQLite: recover a job killed at 80%" "$ROWS"
+  row sqlite_recover "SQLite: recover a job killed at 80% read" "$ROWS"
+  row sqlite_recover_committed "SQLite: recover a job killed at 80% committed" "$ROWS"
   row pg_antijoin "PostgreSQL: idemload antijoin" "$ROWS"
   row pg_not_exists "PostgreSQL: COPY temp + INSERT ... WHERE NOT EXISTS" "$ROWS"
   row pg_raw_copy "PostgreSQL: raw COPY into an unindexed table" "$ROWS"
@@ -293,7 +314,9 @@ row() {  # NAME LABEL ROWS
   target "Parquet scan: idemload / DuckDB, 1 thread" "$(ratio "${SECONDS_OF[scan_duckdb]}" "${SECONDS_OF[scan_idemload]}")" ">=" 0.8
   target "peak MB of the SQLite antijoin load (DuckDB: $(mb "${RSS_OF[duckdb_load]}"))" "$(mb "${RSS_OF[sqlite_antijoin]}")" "<" 1024
   target "re-run of a completed job, seconds" "${SECONDS_OF[sqlite_rerun]}" "<" 1
-  target "recover after kill at 80% / full antijoin load" "$(ratio "${SECONDS_OF[sqlite_recover]}" "${SECONDS_OF[sqlite_antijoin]}")" "<" 0.35
+  target "recover after kill at 80% read / full load" "$(ratio "${SECONDS_OF[sqlite_recover]}" "${SECONDS_OF[sqlite_antijoin]}")" "<" 0.35
+  have sqlite_recover_committed sqlite_antijoin &&
+    target "recover after kill at 80% committed / full load" "$(ratio "${SECONDS_OF[sqlite_recover_committed]}" "${SECONDS_OF[sqlite_antijoin]}")" "<" 0.35
   echo
   echo "Where idemload's seconds went (\`load --json\`: timings). \"first commit\" is counted from the job's start;"
   echo "\"other\" is the preparation and the finish (checks, lock, ledger rows)."
@@ -312,7 +335,8 @@ row() {  # NAME LABEL ROWS
       console.log("| " + line.join(" | ") + " |");' "$DB/$1.out" "$2"
   }
   phases sqlite_antijoin "SQLite: antijoin"
-  phases sqlite_recover "SQLite: recover a job killed at 80%"
+  phases sqlite_recover "SQLite: recover (80% read)"
+  phases sqlite_recover_committed "SQLite: recover (80% committed)"
   phases pg_antijoin "PostgreSQL: antijoin"
   phases mysql_antijoin "MariaDB: antijoin"
 } | tee "$WORK/report.md"

@@ -1,5 +1,5 @@
 // SQLite-specific behaviour of the target: a large scope's scan read by two connections at once,
-// over the two halves of its rowids, in one snapshot.
+// over the two halves of its rowids, in one snapshot; dates, which SQLite keeps as text.
 #include <atomic>
 #include <optional>
 #include <stdexcept>

@@ -155,10 +155,15 @@ while kill -0 "$LOADER" 2>/dev/null; do
   sleep 0.02
 done
 wait "$LOADER" 2>/dev/null || true
+COMMITTED=$(( $(sqlite3 "$DB/kill_committed.db" 'SELECT count(*) FROM edgar') - PRESENT ))
 if [ "$(sqlite3 "$DB/kill_committed.db" "SELECT count(*) FROM idemload_jobs WHERE state = 'running'")" = 0 ]; then
-  log "the load ended before 80% of its rows were committed (too few chunks): no such recovery measured"
+  log "the load ended before it could be killed: no recovery after a kill at 80% committed measured"
+elif [ $(( COMMITTED * 10 )) -ge $(( (DISTINCT - PRESENT) * 9 )) ]; then
+  # A chunk of the last 20% (or more) was committed before the kill: at small sizes a chunk
+  # holds most of the rows.
+  log "killed with $COMMITTED of $(( DISTINCT - PRESENT )) new rows committed (chunks too large for this size): no recovery after a kill at 80% committed measured"
 else
-  log "killed with $(( $(sqlite3 "$DB/kill_committed.db" 'SELECT count(*) FROM edgar') - PRESENT )) of $(( DISTINCT - PRESENT )) new rows committed"
+  log "killed with $COMMITTED of $(( DISTINCT - PRESENT )) new rows committed"
   measure sqlite_recover_committed load_antijoin "sqlite:$DB/kill_committed.db" edgar
   expect_equal "SQLite recovered rows (kill at 80% committed)" "$(sqlite3 "$DB/kill_committed.db" 'SELECT count(*) FROM edgar')" "$DISTINCT"
 fi

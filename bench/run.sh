@@ -159,8 +159,7 @@ COMMITTED=$(( $(sqlite3 "$DB/kill_committed.db" 'SELECT count(*) FROM edgar') - 
 if [ "$(sqlite3 "$DB/kill_committed.db" "SELECT count(*) FROM idemload_jobs WHERE state = 'running'")" = 0 ]; then
   log "the load ended before it could be killed: no recovery after a kill at 80% committed measured"
 elif [ $(( COMMITTED * 10 )) -ge $(( (DISTINCT - PRESENT) * 9 )) ]; then
-  # A chunk of the last 20% (or more) was committed before the kill: at small sizes a chunk
-  # holds most of the rows.
+  # The kill can only come between commits: at small sizes one chunk holds most of the rows.
   log "killed with $COMMITTED of $(( DISTINCT - PRESENT )) new rows committed (chunks too large for this size): no recovery after a kill at 80% committed measured"
 else
   log "killed with $COMMITTED of $(( DISTINCT - PRESENT )) new rows committed"

@@ -1,13 +1,9 @@
 // SQLite-specific behaviour of the target: a large scope's scan read by two connections at once,
 // over the two halves of its rowids, in one snapshot; dates, which SQLite keeps as text.
-#include <atomic>
 #include <optional>
-#include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "core/failpoint.h"
@@ -20,9 +16,11 @@ namespace {
 
 Field field(std::string name, Type type) { return Field{std::move(name), type}; }
 
-// Runs `insert`, which selects from c(k): k = 0 … 299 999 (more rowids than a halved scan needs).
-void fill(Target& target, const std::string& insert) {
-  target.execute("WITH RECURSIVE c(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM c WHERE k < 299999) " + insert, {});
+// Runs `insert`, which selects from c(k): k = 0 … rows - 1 (by default more rowids than a
+// halved scan needs).
+void fill(Target& target, const std::string& insert, int64_t rows = 300000) {
+  target.execute("WITH RECURSIVE c(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM c WHERE k < ?) " + insert,
+                 {Param(rows - 1)});
 }
 
 // The rows a scan of the whole of `table` streams.
@@ -50,10 +48,9 @@ TEST_F(SqliteTarget, LargeScopeIsScannedInTwoHalvesInOneSnapshot) {
   const std::string table = "t";
   target_->create_table(table, Schema({field("k", Type::kInt64), field("payload", Type::kString)}),
                         CreateOptions{{"k"}, true});
-  target_->execute(
-      "WITH RECURSIVE c(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM c WHERE k < 399999) "
-      "INSERT INTO t (k, payload, _batch) SELECT k, 'p', CASE WHEN (k / 100) % 2 = 0 THEN 'a' ELSE 'b' END FROM c",
-      {});
+  fill(*target_,
+       "INSERT INTO t (k, payload, _batch) SELECT k, 'p', CASE WHEN (k / 100) % 2 = 0 THEN 'a' ELSE 'b' END FROM c",
+       400000);
   target_->execute("DELETE FROM t WHERE k % 7 = 0", {});
 
   idemload::testing::RowMover mover(*target_, "t", 200000);

@@ -57,12 +57,20 @@ void BatchPipe::run() {
   Batch batch;
   try {
     while (true) {
-      // Produce outside the lock, into a batch of our own; then wait for a free slot.
+      // Wait for a free slot, then produce outside the lock, into a batch of our own. Not the
+      // other way round: a batch produced before its slot is free would put one more batch
+      // between what the producer has read and what the consumers have taken (for
+      // write_chunks, one more chunk of read rows that a kill loses).
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        freed_.wait(lock, [this] { return stop_ || count_ < slots_.size(); });
+        if (stop_) return;
+      }
       const bool more = produce_(batch, producer_stats_);
       std::unique_lock<std::mutex> lock(mutex_);
       if (!more) break;
-      freed_.wait(lock, [this] { return stop_ || count_ < slots_.size(); });
       if (stop_) return;
+      // The slot waited for is still free: only this thread fills slots.
       Slot& slot = slots_[(head_ + count_) % slots_.size()];
       std::swap(slot.batch, batch);
       slot.stats = producer_stats_;
@@ -416,9 +424,12 @@ void write_chunks(StrategyContext& context, targets::WriteMode mode, const RowFi
   state.committed = stats;
   {
     // `chunk` is the pipe's own batch, recycled: the builder swaps its fullest partition into
-    // it, then it is sorted in place. One chunk waits in the pipe; with the chunks being
-    // written and the rows waiting in the builder (at most kBudgetChunks chunks' worth),
-    // writers + 1 + kBudgetChunks chunks are in memory at most.
+    // it, then it is sorted in place. A chunk per writer waits in the pipe, ready for the
+    // writer that ends its chunk next; with the chunks being written and the rows waiting in
+    // the builder (at most kBudgetChunks chunks' worth), 2 × writers + kBudgetChunks chunks are
+    // in memory at most. The producer reads on for another chunk only once a waiting one is
+    // taken: the rows a kill loses (read, not committed) are those of the chunks being written,
+    // the waiting ones and the builder's.
     BatchPipe pipe(
         [&](Batch& chunk, StrategyStats& produced) {
           if (chunk.schema_ptr() != schema) {
@@ -453,7 +464,7 @@ void write_chunks(StrategyContext& context, targets::WriteMode mode, const RowFi
           builder.sort(chunk);
           return true;
         },
-        stats, 1);
+        stats, writers);
     std::vector<std::thread> threads;
     for (size_t idx = 1; idx < writers; ++idx) {
       threads.emplace_back([&, idx] {

@@ -38,9 +38,10 @@ class DedupedSource {
   Batch raw_;
 };
 
-// Runs a producer of batches on a second thread, a few batches ahead of the caller, so that
-// reading, de-duplicating and anti-joining the source overlap with writing to the target.
-// The producer fills a batch and its own copy of the stats; next() hands both over in order.
+// Runs a producer of batches on a second thread, at most `depth` batches ahead of the caller,
+// so that reading, de-duplicating and anti-joining the source overlap with writing to the
+// target. The producer starts a batch only once a slot is free for it, fills the batch and its
+// own copy of the stats; next() hands both over in order.
 // The producer must touch nothing the caller uses meanwhile. Several threads may call next()
 // at once (each batch goes to one of them; the end and the producer's exception reach all).
 // An exception the producer throws is rethrown by next(); destroying the pipe stops the

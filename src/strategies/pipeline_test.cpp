@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <numeric>
 #include <random>
@@ -88,6 +89,26 @@ TEST(BatchPipeTest, StopsAProducerThatIsAheadWhenDestroyedEarly) {
     ASSERT_TRUE(pipe.next(batch, stats));
   }  // must not hang: the producer waits for a free slot and sees the stop
   EXPECT_LT(produced.load(), 10);  // it never ran more than a few batches ahead
+}
+
+// The producer is never more than `depth` batches ahead of what was taken: it starts a batch
+// only once a slot is free for it (write_chunks: a kill loses no chunk read beyond the one
+// waiting). The sleep gives a producer that would run further ahead the time to.
+TEST(BatchPipeTest, TheProducerStartsABatchOnlyWhenASlotIsFree) {
+  std::atomic<int> produced{0};
+  BatchPipe pipe(counting_producer(1000, -1, produced), StrategyStats{}, 2);
+  Batch batch;
+  StrategyStats stats;
+  for (int taken = 0; taken < 4; ++taken) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (produced.load() < taken + 2 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_EQ(produced.load(), taken + 2) << "after " << taken << " batches taken";
+    ASSERT_TRUE(pipe.next(batch, stats));
+    EXPECT_EQ(batch.column(0).int_at(0), taken);
+  }
 }
 
 // Several consumers (write_chunks' writers): every batch reaches exactly one of them, and the

@@ -1,5 +1,6 @@
-// A scan read in two halves at once, on two connections (PostgreSQL and SQLite, for a large
-// scope): the second half on a thread of its own, the first on the caller's.
+// A scan read on two connections at once (PostgreSQL and SQLite, for a large scope), each
+// reading about half of it: the scan is cut into pieces (ranges of rowids or of pages), and a
+// thread of its own and the caller's each read the next piece not yet taken, until none is left.
 #pragma once
 
 #include <cstddef>
@@ -10,13 +11,17 @@
 namespace idemload::targets {
 
 using BatchSink = std::function<void(const Batch&)>;
+// Reads piece `piece` (0 … pieces - 1) into the sink it is given.
+using PieceScan = std::function<void(size_t piece, const BatchSink&)>;
 
-// Runs `second` on a thread of its own and `first` on this one, each scanning its half into the
-// sink it is given. Every batch of both halves reaches `sink` on this thread: the second half's
-// between the first half's batches as they arrive, and the rest after the first half ends. At
-// most `waiting` of the second half's batches wait (copies). An error on either side, or from
-// `sink`, stops the other side and is rethrown here once both have stopped.
-void scan_halves(const std::function<void(const BatchSink&)>& first,
-                 const std::function<void(const BatchSink&)>& second, const BatchSink& sink, size_t waiting);
+// Reads pieces 0 … pieces - 1, each once: `second` on a thread of its own, `first` on this one,
+// each taking the next piece not yet taken. Every batch reaches `sink` on this thread: the
+// other thread's between this one's batches as they arrive, and the rest once this thread has
+// no piece left. So this thread, which also runs the sink, reads fewer pieces than the other,
+// and the two end together within about a piece. At most `waiting` of the other thread's
+// batches wait (copies). An error on either side, or from `sink`, stops the other side and is
+// rethrown here once both have stopped.
+void scan_halves(size_t pieces, const PieceScan& first, const PieceScan& second, const BatchSink& sink,
+                 size_t waiting);
 
 }  // namespace idemload::targets

@@ -1,5 +1,5 @@
 // SQLite-specific behaviour of the target: a large scope's scan read by two connections at once,
-// over the two halves of its rowids, in one snapshot; dates, which SQLite keeps as text.
+// over the pieces of its rowids, in one snapshot; dates, which SQLite keeps as text.
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,11 +39,11 @@ class SqliteTarget : public ::testing::Test {
   std::unique_ptr<Target> target_;
 };
 
-// 400 000 rows (the halves start at 2^18 rowids): hundreds of k alternate between batches a and
-// b, and every seventh row is deleted. While the scan runs, another connection keeps moving rows
-// of batch a from the first half of the rowids to the end of the table (the second half), a row
-// per transaction: k becomes k + 1 000 000. Halves read in one snapshot see each row once, moved
-// or not; halves read in two would see some twice or not at all.
+// 400 000 rows (the halved scan starts at 2^18 rowids): hundreds of k alternate between batches
+// a and b, and every seventh row is deleted. While the scan runs, another connection keeps moving
+// rows of batch a from the first half of the rowids to the end of the table (the last piece), a
+// row per transaction: k becomes k + 1 000 000. Pieces read in one snapshot see each row once,
+// moved or not; pieces read in two would see some twice or not at all.
 TEST_F(SqliteTarget, LargeScopeIsScannedInTwoHalvesInOneSnapshot) {
   const std::string table = "t";
   target_->create_table(table, Schema({field("k", Type::kInt64), field("payload", Type::kString)}),
@@ -55,23 +55,26 @@ TEST_F(SqliteTarget, LargeScopeIsScannedInTwoHalvesInOneSnapshot) {
 
   idemload::testing::RowMover mover(*target_, "t", 200000);
   mover.wait_for(5);
-  // Between the starts of the two halves' reads, a pause: a mover free to commit then would
+  // Between the starts of the two connections' reads, a pause: a mover free to commit then would
   // move hundreds of rows from one snapshot to the other.
   failpoints::configure("between_scan_halves=sleep:100");
   std::vector<int64_t> seen;
-  // Rows below 200 000 (never moved further) are the first half's; moved rows and rows above
-  // 200 000 the second's. A batch of the second half arrives before the first half ends.
-  bool first_half_batch_after_second = false;
-  bool second_seen = false;
+  // k grows with the rowid (a moved row gets k + 1 000 000 and the next rowid): one connection
+  // reading the rowids in order would hand over k in ascending order. Two connections reading
+  // the pieces of the rowids at once hand over a lower k after a higher one somewhere.
+  bool k_went_down = false;
+  int64_t last_k = -1;
   target_->scan(table, Schema({field("k", Type::kInt64)}), Scope::lineage("a"), 1000, [&](const Batch& batch) {
-    const bool second = batch.column(0).int_at(0) >= 200000;
-    if (second) second_seen = true;
-    if (!second && second_seen) first_half_batch_after_second = true;
-    for (size_t row = 0; row < batch.num_rows(); ++row) seen.push_back(batch.column(0).int_at(row) % 1000000);
+    for (size_t row = 0; row < batch.num_rows(); ++row) {
+      const int64_t k = batch.column(0).int_at(row);
+      if (k < last_k) k_went_down = true;
+      last_k = k;
+      seen.push_back(k % 1000000);
+    }
   });
   failpoints::reset();
   const int moved = mover.stop();
-  EXPECT_TRUE(first_half_batch_after_second) << "the two halves were not read at once";
+  EXPECT_TRUE(k_went_down) << "the pieces were not read by two connections at once";
   idemload::testing::expect_each_row_once(std::move(seen), 400000, moved);
   EXPECT_EQ(target_->count(table, Scope::lineage("a")),
             static_cast<int64_t>(idemload::testing::batch_a_keys(400000).size()));

@@ -640,10 +640,11 @@ class PostgresTarget : public Target {
     connection.exec("CLOSE " + cursor);
   }
 
-  // A scan of a large table in two halves of its pages (TID range scans), each read by its own
-  // connection, both in one snapshot (pg_export_snapshot): a scan of millions of keys is bound by
-  // the server process reading the table, and one process uses one core. Batches from the
-  // second connection are decoded on a thread of their own and handed to `sink` on this one.
+  // A scan of a large table by two connections at once, each reading about half of its pages
+  // (TID range scans), both in one snapshot (pg_export_snapshot): a scan of millions of keys is
+  // bound by the server process reading the table, and one process uses one core. The pages are
+  // cut into kHalvedScanPieces ranges, each read by whichever connection is free. Batches from
+  // the second connection are decoded on a thread of their own and handed to `sink` on this one.
   // Returns false, having read nothing, when the table is smaller than kHalvedScanPages, the
   // server older than 14 (no TID range scans) or a second connection cannot be opened.
   bool scan_in_halves(std::string_view table, const std::string& select, const Scope& scope, size_t batch_rows,
@@ -675,26 +676,30 @@ class PostgresTarget : public Target {
       }
       other->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       other->exec(fmt::format("SET TRANSACTION SNAPSHOT '{}'", snapshot));
-      // The first half is the pages before `middle`; the second, every page from it on.
-      const std::string middle = fmt::format("({},0)", pages / 2);
-      auto half_sql = [&](std::string_view op, Params& params) {
-        std::string where = scope_where(scope, params, "");
-        params.emplace_back(middle);
-        return fmt::format("SELECT {} FROM {}{} {} ctid {} ${}::tid", select, quote(table), where,
-                           where.empty() ? "WHERE" : "AND", op, params.size());
+      // Piece p is the pages from pages * p / kHalvedScanPieces up to the next piece's first
+      // (the last piece: every page from its first on).
+      auto read_piece = [&](Connection& on, size_t piece, const BatchSink& to) {
+        Params params;
+        const std::string where = scope_where(scope, params, "");
+        std::string sql = fmt::format("SELECT {} FROM {}{}", select, quote(table), where);
+        const char* joiner = where.empty() ? " WHERE" : " AND";
+        const auto first_page = [&](size_t of) {
+          return fmt::format("({},0)", pages * static_cast<int64_t>(of) / static_cast<int64_t>(kHalvedScanPieces));
+        };
+        if (piece > 0) {
+          params.emplace_back(first_page(piece));
+          sql += fmt::format("{} ctid >= ${}::tid", joiner, params.size());
+          joiner = " AND";
+        }
+        if (piece + 1 < kHalvedScanPieces) {
+          params.emplace_back(first_page(piece + 1));
+          sql += fmt::format("{} ctid < ${}::tid", joiner, params.size());
+        }
+        scan_cursor(on, sql, params, batch_rows, columns, decodes, table, to);
       };
-      Params first_params, second_params;
-      const std::string first_sql = half_sql("<", first_params);
-      const std::string second_sql = half_sql(">=", second_params);
-
       scan_halves(
-          [&](const BatchSink& to) {
-            scan_cursor(*connection_, first_sql, first_params, batch_rows, columns, decodes, table, to);
-          },
-          [&](const BatchSink& to) {
-            scan_cursor(*other, second_sql, second_params, batch_rows, columns, decodes, table, to);
-          },
-          sink, kHalvedScanWaiting);
+          kHalvedScanPieces, [&](size_t piece, const BatchSink& to) { read_piece(*connection_, piece, to); },
+          [&](size_t piece, const BatchSink& to) { read_piece(*other, piece, to); }, sink, kHalvedScanWaiting);
       other->exec("COMMIT");
       connection_->exec("COMMIT");
       return true;
@@ -753,6 +758,7 @@ class PostgresTarget : public Target {
   // most this many batches of the second half wait to be handed over.
   static constexpr int64_t kHalvedScanPages = 1024;
   static constexpr size_t kHalvedScanWaiting = 2;
+  static constexpr size_t kHalvedScanPieces = 32;
 
   std::unique_ptr<Connection> connection_;
 };

@@ -137,6 +137,7 @@ class SqliteTarget : public Target {
   static constexpr int64_t kHalvedScanRows = int64_t{1} << 18;
   static constexpr int kHalvedScanLockMs = 200;
   static constexpr size_t kHalvedScanWaiting = 2;
+  static constexpr size_t kHalvedScanPieces = 32;
 
   SqliteTarget(std::string path, sqlite3* db) : path_(std::move(path)), db_(db), url_("sqlite:" + path_) {}
   ~SqliteTarget() override {
@@ -443,8 +444,10 @@ class SqliteTarget : public Target {
     if (batch.num_rows() > 0) sink(batch);
   }
 
-  // A scope of many rows is read by two connections at once, each over half of its rowids:
-  // stepping through millions of rows is one core's work per connection. Both read in one
+  // A scope of many rows is read by two connections at once, each over about half of its
+  // rowids: stepping through millions of rows is one core's work per connection. The rowids are
+  // cut into kHalvedScanPieces ranges, each read by whichever connection is free (this thread
+  // also runs the sink on every batch: it reads fewer of them). Both read in one
   // snapshot: their read transactions start while a third connection holds the write lock, so
   // that no commit can come between them (SQLite's snapshot API is not in every build). Returns
   // false, having read nothing, for a scope spanning fewer than kHalvedScanRows rowids, a table
@@ -454,7 +457,7 @@ class SqliteTarget : public Target {
                       const std::function<void(const Batch&)>& sink) {
     // Another connection to ":memory:" would open a database of its own.
     if (path_ == ":memory:") return false;
-    // A column named rowid would stand for the rowid in the halves' conditions (NULLs in neither).
+    // A column named rowid would stand for the rowid in the pieces' conditions (NULLs in none).
     auto fields = table_schema(table);
     if (!fields || std::any_of(fields->fields().begin(), fields->fields().end(), [](const Field& field) {
           return field.name.size() == 5 && strncasecmp(field.name.c_str(), "rowid", 5) == 0;
@@ -478,7 +481,12 @@ class SqliteTarget : public Target {
     // Unsigned: rowids may be anywhere in int64's range.
     const uint64_t span = static_cast<uint64_t>(*high) - static_cast<uint64_t>(*low);
     if (span < static_cast<uint64_t>(kHalvedScanRows)) return false;
-    const auto middle = static_cast<int64_t>(static_cast<uint64_t>(*low) + span / 2 + 1);
+    // Piece p holds the rowids from bounds[p - 1] up to bounds[p] (the first and the last open-ended).
+    std::vector<int64_t> bounds;
+    for (uint64_t piece = 1; piece < kHalvedScanPieces; ++piece) {
+      const uint64_t offset = span / kHalvedScanPieces * piece + span % kHalvedScanPieces * piece / kHalvedScanPieces;
+      bounds.push_back(static_cast<int64_t>(static_cast<uint64_t>(*low) + offset + 1));
+    }
     std::unique_ptr<SqliteTarget> other, lock;
     try {
       other.reset(static_cast<SqliteTarget*>(open_sqlite(path_).release()));
@@ -498,20 +506,25 @@ class SqliteTarget : public Target {
       other->execute("BEGIN", {});
       other->query("SELECT 1 FROM sqlite_master LIMIT 1", {});
       lock->rollback();
-      auto half_sql = [&](std::string_view op, Params& params) {
+      auto read_piece = [&](SqliteTarget& on, size_t piece, const BatchSink& to) {
+        Params params;
         const std::string where = scope_clause(scope, params);
-        params.emplace_back(middle);
-        return fmt::format("{}{} {} rowid {} ?", select_list(table, columns), where, where.empty() ? "WHERE" : "AND",
-                           op);
+        std::string sql = select_list(table, columns) + where;
+        const char* joiner = where.empty() ? " WHERE" : " AND";
+        if (piece > 0) {
+          sql += fmt::format("{} rowid >= ?", joiner);
+          params.emplace_back(bounds[piece - 1]);
+          joiner = " AND";
+        }
+        if (piece < bounds.size()) {
+          sql += fmt::format("{} rowid < ?", joiner);
+          params.emplace_back(bounds[piece]);
+        }
+        on.scan_rows(sql, params, table, columns, batch_rows, to);
       };
-      Params first_params, second_params;
-      const std::string first_sql = half_sql("<", first_params);
-      const std::string second_sql = half_sql(">=", second_params);
-      scan_halves([&](const BatchSink& to) { scan_rows(first_sql, first_params, table, columns, batch_rows, to); },
-                  [&](const BatchSink& to) {
-                    other->scan_rows(second_sql, second_params, table, columns, batch_rows, to);
-                  },
-                  sink, kHalvedScanWaiting);
+      scan_halves(
+          kHalvedScanPieces, [&](size_t piece, const BatchSink& to) { read_piece(*this, piece, to); },
+          [&](size_t piece, const BatchSink& to) { read_piece(*other, piece, to); }, sink, kHalvedScanWaiting);
       other->rollback();
       rollback();  // read only: nothing to commit
       return true;

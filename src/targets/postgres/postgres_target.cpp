@@ -754,8 +754,9 @@ class PostgresTarget : public Target {
     }
   }
 
-  // scan(): tables of at least this many pages (8 MB) are read in two halves at once, and at
-  // most this many batches of the second half wait to be handed over.
+  // scan(): tables of at least kHalvedScanPages pages (8 MB) are read by two connections at
+  // once, in kHalvedScanPieces page ranges; at most kHalvedScanWaiting batches of the second
+  // connection wait to be handed over.
   static constexpr int64_t kHalvedScanPages = 1024;
   static constexpr size_t kHalvedScanWaiting = 2;
   static constexpr size_t kHalvedScanPieces = 32;

@@ -64,9 +64,9 @@ declare -A SECONDS_OF RSS_OF
 measure() {
   local name=$1; shift
   # Each run starts with the page cache's dirty pages written out, so that it does not pay for
-  # the writes of the step before it: the five copies of the SQLite database (1.7 GB) were still
-  # being written back during idemload's SQLite load, the killed load's writes during the
-  # recovery. (The servers are settled further below as well.)
+  # the writes of the step before it: the five copies of the SQLite database (1.7 GB) are made
+  # just before idemload's SQLite load, a killed load writes just before its recovery. (The
+  # servers are settled further below as well.)
   sync
   # Through bash so that CMD may be one of the functions below (exported); the peak RSS is the
   # largest of the process tree's.

@@ -52,9 +52,10 @@ check: deps
 	bash scripts/with-test-servers.sh ctest --test-dir build-check -LE slow --output-on-failure -j $(JOBS)
 
 # The speed benchmark (issue 6, bench/run.sh): idemload against the databases' own idempotent
-# paths and DuckDB on the same generated EDGAR data. 10 M rows; `make bench ROWS=200000` is quick.
+# paths and DuckDB on the same generated EDGAR data. 10 M rows; `make bench ROWS=200000` is quick,
+# `make bench REPEAT=3` reports the median of three rounds.
 bench:
-	bash bench/run.sh --build build-bench $(if $(ROWS),--rows $(ROWS))
+	bash bench/run.sh --build build-bench $(if $(ROWS),--rows $(ROWS)) $(if $(REPEAT),--repeat $(REPEAT))
 
 format:
 	bash scripts/format.sh

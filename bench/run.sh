@@ -6,17 +6,21 @@
 # (@duckdb/node-api) for the in-memory anti-join, the Parquet scan and a whole load. Prints a
 # table of rows/s, peak memory and the ratios the issue asks for.
 #
-#   bench/run.sh [--rows N] [--threads T] [--build DIR] [--work DIR] [--no-servers]
+#   bench/run.sh [--rows N] [--threads T] [--repeat R] [--build DIR] [--work DIR] [--no-servers]
 #
-# Defaults: 10 000 000 rows (the issue's size), 2 threads, build folder build-bench, data and
-# databases under /tmp/idemload-bench/N. --rows 200000 is a quick run. PostgreSQL and MariaDB
-# are started for the run (scripts/with-test-servers.sh) unless IDEMLOAD_TEST_PG_URL and
-# IDEMLOAD_TEST_MYSQL_URL are set; --no-servers skips them.
+# Defaults: 10 000 000 rows (the issue's size), 2 threads, one round, build folder build-bench,
+# data and databases under /tmp/idemload-bench/N. --rows 200000 is a quick run. PostgreSQL and
+# MariaDB are started for the run (scripts/with-test-servers.sh) unless IDEMLOAD_TEST_PG_URL and
+# IDEMLOAD_TEST_MYSQL_URL are set; --no-servers skips them. --repeat R runs every measurement R
+# times, in R rounds that each start from fresh databases (idemload and its peers alternate), and
+# reports the median of each time and each target's median over the rounds, with every round's
+# value beside it: on a shared machine one run's times move by 10% and more.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ROWS=10000000
 THREADS=2
+REPEAT=1
 BUILD="$ROOT/build-bench"
 WORK=""
 SERVERS=1
@@ -24,17 +28,19 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --rows) ROWS=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
+    --repeat) REPEAT=$2; shift 2 ;;
     --build) BUILD=$(cd "$ROOT" && realpath -m "$2"); shift 2 ;;
     --work) WORK=$2; shift 2 ;;
     --no-servers) SERVERS=0; shift ;;
-    -h|--help) sed -n 2,15p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,17p "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 WORK=${WORK:-/tmp/idemload-bench/$ROWS}
+if ! [[ "$REPEAT" =~ ^[1-9][0-9]*$ ]]; then echo "bench/run.sh: --repeat takes a positive number, not '$REPEAT'" >&2; exit 2; fi
 
 if [ "$SERVERS" = 1 ] && { [ -z "${IDEMLOAD_TEST_PG_URL:-}" ] || [ -z "${IDEMLOAD_TEST_MYSQL_URL:-}" ]; }; then
-  exec bash "$ROOT/scripts/with-test-servers.sh" bash "$0" --rows "$ROWS" --threads "$THREADS" --build "$BUILD" --work "$WORK"
+  exec bash "$ROOT/scripts/with-test-servers.sh" bash "$0" --rows "$ROWS" --threads "$THREADS" --repeat "$REPEAT" --build "$BUILD" --work "$WORK"
 fi
 
 log() { echo "bench: $*" >&2; }
@@ -114,6 +120,11 @@ load_antijoin() {  # URL TABLE [extra flags]
 
 export IDEMLOAD DATA KEY BATCH
 export -f load_antijoin
+
+# One round of every measurement, from fresh databases: SECONDS_OF and RSS_OF get its values.
+# (The body is not indented, so that its here-documents keep their text as it is.)
+one_round() {
+rm -rf "$DB" && mkdir -p "$DB" && chmod 755 "$DB"
 
 # --- SQLite -----------------------------------------------------------------------------------
 log "SQLite"
@@ -267,14 +278,79 @@ log "whole load in DuckDB"
 rm -f "$DB/duck.db" "$DB/duck.db.wal"
 measure duckdb_load node "$PEER" load "$DATA/edgar.parquet" "$DATA/present.parquet" "$THREADS" "$DB/duck.db"
 expect_equal "DuckDB load rows" "$(json_field rows_after <"$DB/duckdb_load.out")" "$DISTINCT"
+}  # one_round
 
-# --- report -----------------------------------------------------------------------------------
 rate() { awk "BEGIN{ if ($2 > 0) printf \"%.0f\", $1 / $2; else print \"-\" }"; }
 # Three decimals: the verdict is taken on the ratio as printed, and with two a recovery at 0.348
 # of the load printed as 0.35 and was judged not under 0.35.
 ratio() { awk "BEGIN{ if ($2 > 0) printf \"%.3f\", $1 / $2; else print \"-\" }"; }
 mb() { awk "BEGIN{ printf \"%.0f\", $1 / 1024 }"; }
 verdict() { awk "BEGIN{ print ($1 $2 $3) ? \"met\" : \"NOT met\" }"; }
+# median VALUES…: the middle value, or the mean of the two middle ones.
+median() {
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# The issue's targets, in the report's order, and the round's value of each as ID|VALUE|OP|GOAL
+# (a target whose runs did not all happen is left out).
+TARGETS=(sqlite pg pg_raw mysql ops scan memory rerun recover recover_committed)
+declare -A TARGET_LABEL=(
+  [sqlite]="SQLite antijoin / INSERT OR IGNORE (rows/s)"
+  [pg]="PostgreSQL antijoin / COPY + NOT EXISTS"
+  [pg_raw]="PostgreSQL antijoin / raw COPY"
+  [mysql]="MariaDB antijoin / INSERT IGNORE"
+  [ops]="in memory: idemload / DuckDB, 1 thread each"
+  [scan]="Parquet scan: idemload / DuckDB, 1 thread"
+  [memory]="peak MB of the SQLite antijoin load"
+  [rerun]="re-run of a completed job, seconds"
+  [recover]="recover after kill at 80% read / full load"
+  [recover_committed]="recover after kill at 80% committed / full load"
+)
+round_targets() {
+  have() { [ -n "${SECONDS_OF[$1]:-}" ] && [ -n "${SECONDS_OF[$2]:-}" ]; }
+  have sqlite_insert_or_ignore sqlite_antijoin &&
+    echo "sqlite|$(ratio "${SECONDS_OF[sqlite_insert_or_ignore]}" "${SECONDS_OF[sqlite_antijoin]}")|>=|3"
+  have pg_not_exists pg_antijoin && echo "pg|$(ratio "${SECONDS_OF[pg_not_exists]}" "${SECONDS_OF[pg_antijoin]}")|>=|3"
+  have pg_raw_copy pg_antijoin && echo "pg_raw|$(ratio "${SECONDS_OF[pg_raw_copy]}" "${SECONDS_OF[pg_antijoin]}")|>=|0.5"
+  have mysql_insert_ignore mysql_antijoin &&
+    echo "mysql|$(ratio "${SECONDS_OF[mysql_insert_ignore]}" "${SECONDS_OF[mysql_antijoin]}")|>=|3"
+  have ops_duckdb_1 ops_idemload && echo "ops|$(ratio "${SECONDS_OF[ops_duckdb_1]}" "${SECONDS_OF[ops_idemload]}")|>=|1"
+  have scan_duckdb scan_idemload && echo "scan|$(ratio "${SECONDS_OF[scan_duckdb]}" "${SECONDS_OF[scan_idemload]}")|>=|0.8"
+  have sqlite_antijoin sqlite_antijoin && echo "memory|$(mb "${RSS_OF[sqlite_antijoin]}")|<|1024"
+  have sqlite_rerun sqlite_rerun && echo "rerun|${SECONDS_OF[sqlite_rerun]}|<|1"
+  have sqlite_recover sqlite_antijoin && echo "recover|$(ratio "${SECONDS_OF[sqlite_recover]}" "${SECONDS_OF[sqlite_antijoin]}")|<|0.35"
+  have sqlite_recover_committed sqlite_antijoin &&
+    echo "recover_committed|$(ratio "${SECONDS_OF[sqlite_recover_committed]}" "${SECONDS_OF[sqlite_antijoin]}")|<|0.35"
+  return 0
+}
+
+# --- rounds -------------------------------------------------------------------------------------
+# Each target's value is taken in its round, where idemload and its peer ran minutes apart, and
+# the report gives the median of those values; each run's time is the median of its rounds'.
+declare -A ALL_SECONDS ALL_RSS TARGET_VALUES TARGET_RULE
+for round in $(seq "$REPEAT"); do
+  [ "$REPEAT" = 1 ] || log "round $round of $REPEAT"
+  SECONDS_OF=()
+  RSS_OF=()
+  one_round
+  for name in "${!SECONDS_OF[@]}"; do
+    ALL_SECONDS[$name]+=" ${SECONDS_OF[$name]}"
+    ALL_RSS[$name]+=" ${RSS_OF[$name]}"
+  done
+  while IFS='|' read -r id value op goal; do
+    [ "$value" = "-" ] && continue
+    TARGET_VALUES[$id]+=" $value"
+    TARGET_RULE[$id]="$op|$goal"
+  done < <(round_targets)
+done
+for name in "${!ALL_SECONDS[@]}"; do
+  # shellcheck disable=SC2086  # the lists are space-separated numbers
+  SECONDS_OF[$name]=$(median ${ALL_SECONDS[$name]})
+  # shellcheck disable=SC2086
+  RSS_OF[$name]=$(median ${ALL_RSS[$name]})
+done
+
+# --- report -----------------------------------------------------------------------------------
 row() {  # NAME LABEL ROWS
   local s=${SECONDS_OF[$1]:-} m=${RSS_OF[$1]:-0}
   [ -n "$s" ] || return 0
@@ -285,6 +361,7 @@ row() {  # NAME LABEL ROWS
 {
   echo
   echo "idemload benchmark: $ROWS EDGAR rows, $DISTINCT distinct keys, $PRESENT already in the target; $(nproc) cores, $THREADS threads for DuckDB; $(date -u +%Y-%m-%d)"
+  [ "$REPEAT" = 1 ] || echo "$REPEAT rounds: each time and peak below is the median of its rounds', each target the median of its rounds' values (listed)"
   echo "rows/s = source rows handled per second of wall time (the whole command: reading, de-duplicating, anti-joining, writing, ledger)"
   echo
   echo "| run                                                  |        s |       rows/s |  peak MB |"
@@ -306,30 +383,27 @@ row() {  # NAME LABEL ROWS
   row scan_duckdb "Parquet scan: DuckDB, 1 thread" "$ROWS"
   row duckdb_load "DuckDB: whole load into a PK table, $THREADS threads" "$ROWS"
   echo
-  echo "| target                                               | ratio  | goal   | result  |"
-  echo "|------------------------------------------------------|-------:|-------:|---------|"
-  target() {  # LABEL RATIO OP GOAL
-    [ "$2" = "-" ] && return 0
-    printf "| %-52s | %6s | %2s%4s | %-7s |\n" "$1" "$2" "$3" "$4" "$(verdict "$2" "$3" "$4")"
-  }
-  have() { [ -n "${SECONDS_OF[$1]:-}" ] && [ -n "${SECONDS_OF[$2]:-}" ]; }
-  have sqlite_insert_or_ignore sqlite_antijoin &&
-    target "SQLite antijoin / INSERT OR IGNORE (rows/s)" "$(ratio "${SECONDS_OF[sqlite_insert_or_ignore]}" "${SECONDS_OF[sqlite_antijoin]}")" ">=" 3
-  have pg_not_exists pg_antijoin &&
-    target "PostgreSQL antijoin / COPY + NOT EXISTS" "$(ratio "${SECONDS_OF[pg_not_exists]}" "${SECONDS_OF[pg_antijoin]}")" ">=" 3
-  have pg_raw_copy pg_antijoin &&
-    target "PostgreSQL antijoin / raw COPY" "$(ratio "${SECONDS_OF[pg_raw_copy]}" "${SECONDS_OF[pg_antijoin]}")" ">=" 0.5
-  have mysql_insert_ignore mysql_antijoin &&
-    target "MariaDB antijoin / INSERT IGNORE" "$(ratio "${SECONDS_OF[mysql_insert_ignore]}" "${SECONDS_OF[mysql_antijoin]}")" ">=" 3
-  target "in memory: idemload / DuckDB, 1 thread each" "$(ratio "${SECONDS_OF[ops_duckdb_1]}" "${SECONDS_OF[ops_idemload]}")" ">=" 1
-  target "Parquet scan: idemload / DuckDB, 1 thread" "$(ratio "${SECONDS_OF[scan_duckdb]}" "${SECONDS_OF[scan_idemload]}")" ">=" 0.8
-  target "peak MB of the SQLite antijoin load (DuckDB: $(mb "${RSS_OF[duckdb_load]}"))" "$(mb "${RSS_OF[sqlite_antijoin]}")" "<" 1024
-  target "re-run of a completed job, seconds" "${SECONDS_OF[sqlite_rerun]}" "<" 1
-  target "recover after kill at 80% read / full load" "$(ratio "${SECONDS_OF[sqlite_recover]}" "${SECONDS_OF[sqlite_antijoin]}")" "<" 0.35
-  have sqlite_recover_committed sqlite_antijoin &&
-    target "recover after kill at 80% committed / full load" "$(ratio "${SECONDS_OF[sqlite_recover_committed]}" "${SECONDS_OF[sqlite_antijoin]}")" "<" 0.35
+  if [ "$REPEAT" = 1 ]; then
+    echo "| target                                               | ratio  | goal   | result  |"
+    echo "|------------------------------------------------------|-------:|-------:|---------|"
+  else
+    echo "| target                                               | median | goal   | result  | rounds"
+    echo "|------------------------------------------------------|-------:|-------:|---------|-------"
+  fi
+  for id in "${TARGETS[@]}"; do
+    [ -n "${TARGET_VALUES[$id]:-}" ] || continue
+    # shellcheck disable=SC2086  # space-separated numbers
+    value=$(median ${TARGET_VALUES[$id]})
+    IFS='|' read -r op goal <<<"${TARGET_RULE[$id]}"
+    label=${TARGET_LABEL[$id]}
+    [ "$id" = memory ] && [ -n "${RSS_OF[duckdb_load]:-}" ] && label="$label (DuckDB: $(mb "${RSS_OF[duckdb_load]}"))"
+    line=$(printf "| %-52s | %6s | %2s%4s | %-7s |" "$label" "$value" "$op" "$goal" "$(verdict "$value" "$op" "$goal")")
+    values=${TARGET_VALUES[$id]# }
+    [ "$REPEAT" = 1 ] || line="$line ${values// /, }"
+    echo "$line"
+  done
   echo
-  echo "Where idemload's seconds went (\`load --json\`: timings). \"first commit\" is counted from the job's start;"
+  echo "Where idemload's seconds went (\`load --json\`: timings$([ "$REPEAT" = 1 ] || echo ", in the last round")). \"first commit\" is counted from the job's start;"
   echo "\"other\" is the preparation and the finish (checks, lock, ledger rows)."
   echo
   echo "| run                                  | rows inserted | count before | scan keys |   load | first commit | count after | other |"

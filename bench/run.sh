@@ -13,8 +13,8 @@
 # MariaDB are started for the run (scripts/with-test-servers.sh) unless IDEMLOAD_TEST_PG_URL and
 # IDEMLOAD_TEST_MYSQL_URL are set; --no-servers skips them. --repeat R runs every measurement R
 # times, in R rounds that each start from fresh databases (idemload and its peers alternate), and
-# reports the median of each time and each target's median over the rounds, with every round's
-# value beside it: on a shared machine one run's times move by 10% and more.
+# reports the median over the rounds of each time and of each target, with each round's value of
+# a target beside it: on a shared machine one run's times move by 10% and more.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

@@ -217,6 +217,24 @@ size_t KeySet::memory_bytes() const {
   return slot_memory_.size() + arena_bytes_ + blocks_.capacity() * sizeof(PageBuffer);
 }
 
+std::vector<std::string> KeySet::sample(size_t count) const {
+  std::vector<std::string> keys;
+  if (size_ == 0 || count == 0) return keys;
+  const size_t step = std::max<size_t>(capacity() / count, 1);
+  const Slot* slots = this->slots();
+  for (size_t start = 0; start < capacity() && keys.size() < count; start += step) {
+    const size_t end = std::min(start + step, capacity());
+    for (size_t idx = start; idx < end; ++idx) {
+      if (slots[idx] == 0) continue;
+      uint64_t length = 0;
+      const char* bytes = get_varint(key_at(slots[idx]), length);
+      keys.emplace_back(bytes, length);
+      break;
+    }
+  }
+  return keys;
+}
+
 void KeySet::clear() {
   std::memset(slot_memory_.data(), 0, slot_memory_.size());
   size_ = 0;

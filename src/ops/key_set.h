@@ -98,6 +98,11 @@ class KeySet {
   size_t capacity() const { return slot_memory_.size() / sizeof(Slot); }
   // Bytes held by the table and the arena (allocated, not just used).
   size_t memory_bytes() const;
+  // At most `count` keys of the set, copied, in no particular order: the first key in each of
+  // `count` equal stretches of the table. A key's place in the table follows its hash, not its
+  // value, so with a good hash they are a random sample of the keys (fewer when the table is
+  // sparse: a stretch may hold none).
+  std::vector<std::string> sample(size_t count) const;
   // Empties the set (keeps the key types); frees the arena blocks but keeps the table.
   void clear();
   // Makes room for `keys` keys without growing the table.

@@ -126,6 +126,46 @@ TEST(KeySet, ReserveAvoidsGrowth) {
   EXPECT_EQ(keys.size(), 100000u);
 }
 
+// Little-endian int_key() back to its value.
+uint64_t value_of(const std::string& key) {
+  uint64_t value = 0;
+  for (int byte = 7; byte >= 0; --byte) value = (value << 8) | static_cast<unsigned char>(key[static_cast<size_t>(byte)]);
+  return value;
+}
+
+TEST(KeySet, SampleIsSpreadOverTheKeys) {
+  KeySet keys;
+  EXPECT_TRUE(keys.sample(100).empty());
+  constexpr uint64_t kKeys = 200000;
+  for (uint64_t value = 0; value < kKeys; ++value) keys.insert(int_key(value));
+  const std::vector<std::string> sample = keys.sample(2000);
+  // About one key per stretch of the table (at most 70% full: most stretches hold one), each a
+  // key of the set, none twice.
+  EXPECT_LE(sample.size(), 2000u);
+  EXPECT_GT(sample.size(), 1900u);
+  std::set<uint64_t> values;
+  for (const std::string& key : sample) {
+    ASSERT_TRUE(keys.contains(key));
+    values.insert(value_of(key));
+  }
+  EXPECT_EQ(values.size(), sample.size());
+  // Spread over the keys' values, not clustered (the table's order follows the hash): in each
+  // tenth of them, a tenth of the sample, give or take a third.
+  std::vector<size_t> per_tenth(10, 0);
+  for (uint64_t value : values) per_tenth[value * 10 / kKeys] += 1;
+  for (size_t tenth = 0; tenth < 10; ++tenth) {
+    EXPECT_GT(per_tenth[tenth], sample.size() / 15) << "tenth " << tenth;
+    EXPECT_LT(per_tenth[tenth], sample.size() * 2 / 15) << "tenth " << tenth;
+  }
+  // A set smaller than the sample asked for: some of its keys, never more than it holds.
+  KeySet few;
+  for (uint64_t value = 0; value < 5; ++value) few.insert(int_key(value));
+  const std::vector<std::string> all = few.sample(100);
+  EXPECT_GE(all.size(), 1u);
+  EXPECT_LE(all.size(), 5u);
+  for (const std::string& key : all) EXPECT_TRUE(few.contains(key));
+}
+
 TEST(KeySet, KeysLargerThanAnArenaBlock) {
   KeySet keys;
   std::string big(5u << 20, 'x');

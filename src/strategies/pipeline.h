@@ -98,20 +98,27 @@ void scan_scope_keys(StrategyContext& context, ops::KeySet& present, StrategySta
 // rows) as one sweep over a few of its pages instead of random probes all over it.
 //
 // Rows wait in `ranges` partitions by key range (Target::chunk_key_ranges). The range bounds
-// are quantiles of the keys of the first context.chunk_rows rows. A chunk is due when a
-// partition holds chunk_rows rows (a chunk never holds more) or all of them together hold
-// kBudgetChunks × chunk_rows; the fullest partition is then the chunk. With 16 ranges a chunk
-// holds about chunk_rows / 4 rows from 1/16 of the keys. With one range, chunks are
-// chunk_rows rows in the source's order. A chunk holds the rows of one source file only, so that
-// an error names the right file: when the file changes, every waiting row goes first.
+// are quantiles of the keys of the first context.chunk_rows rows, or of a sample of keys given
+// before the first row (bound_by; write_chunks gives one of the keys in scope when most of the
+// source is in scope already). A chunk is due when a partition holds chunk_rows rows (a chunk
+// never holds more) or all of them together hold kBudgetChunks × chunk_rows; the fullest
+// partition is then the chunk. With 16 ranges a chunk holds about chunk_rows / 4 rows from
+// 1/16 of the keys. With one range, chunks are chunk_rows rows in the source's order. A chunk
+// holds the rows of one source file only, so that an error names the right file: when the file
+// changes, every waiting row goes first.
 // The rows of all chunks together are the rows added, each once; only which rows go together
 // into a transaction and the order of the INSERTs change. The key encodings sort like the keys
 // (core/key_hash.h).
 class ChunkBuilder {
  public:
   static constexpr size_t kBudgetChunks = 2;
+  static constexpr size_t kSampleKeys = 4096;  // about as many keys give the range bounds
 
   ChunkBuilder(const StrategyContext& context, size_t ranges);
+  // Sets the range bounds from `sample` (keys encoded as core encode_key() does, in any order)
+  // instead of from the first rows. Only before the first add(); does nothing when `sample` is
+  // empty, without key columns or with one range.
+  void bound_by(std::vector<std::string_view> sample);
   // Takes rows `offset`… of `rows` until a chunk is due; returns the first row not taken.
   size_t add(const Batch& rows, size_t offset);
   bool due() const;
@@ -130,6 +137,8 @@ class ChunkBuilder {
   // Sets the bounds from the keys of the rows waiting so far (all in partition 0) and spreads
   // those rows over the partitions.
   void split();
+  // bounds_: the quantiles of `sample` (sorted here) that cut it into the partitions.
+  void set_bounds(std::vector<std::string_view>& sample);
   size_t route(const Batch& rows, size_t offset, bool limited);
 
   const std::vector<size_t>& key_columns_;

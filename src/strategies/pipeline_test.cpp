@@ -309,6 +309,56 @@ TEST(ChunkBuilderTest, ChunksComeFromNarrowKeyRangesAndHoldEveryRowOnce) {
   }
 }
 
+// The mean over `chunks` of (largest key - smallest key) / `keys`, checking that every payload
+// 0 … keys-1 is in exactly one chunk.
+double mean_span(const std::vector<Batch>& chunks, size_t keys) {
+  std::vector<int> seen(keys, 0);
+  double spans = 0;
+  for (const Batch& chunk : chunks) {
+    EXPECT_GT(chunk.num_rows(), 0u);
+    for (size_t row = 0; row < chunk.num_rows(); ++row) seen.at(static_cast<size_t>(chunk.column(1).int_at(row))) += 1;
+    spans += static_cast<double>(chunk.column(0).int_at(chunk.num_rows() - 1) - chunk.column(0).int_at(0)) /
+             static_cast<double>(keys);
+  }
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), static_cast<long>(keys)) << "every row exactly once";
+  return spans / static_cast<double>(chunks.size());
+}
+
+TEST(ChunkBuilderTest, RangesFromAGivenSampleNotFromTheFirstRows) {
+  // The first 2000 rows have the keys 0 … 1999 (as the rows a failed job left waiting, from a
+  // few ranges), the 38 000 after them 2000 … 39 999.
+  constexpr size_t kRows = 40000, kFirst = 2000, kChunkRows = 1000;
+  StrategyContext context;
+  context.key_columns = {0};
+  context.chunk_rows = kChunkRows;
+  std::vector<Batch> batches = shuffled_batches(kFirst, 700, "staging.parquet");
+  for (Batch& batch : shuffled_batches(kRows - kFirst, 700, "staging.parquet", kFirst, kFirst)) {
+    batches.push_back(std::move(batch));
+  }
+  // Bounds from the first rows: every range but the last within 0 … 1999, so the last takes
+  // nearly all later rows and its chunks spread over most keys.
+  ChunkBuilder from_rows(context, 16);
+  EXPECT_GT(mean_span(build_chunks(from_rows, batches), kRows), 0.3);
+
+  // Bounds from a sample of all the keys (every 10th, shuffled): each chunk from about 1/16 of them.
+  Batch all(batches[0].schema_ptr());
+  for (size_t key = 0; key < kRows; ++key) {
+    all.column(0).append_int(static_cast<int64_t>(key));
+    all.column(1).append_int(0);
+  }
+  std::string arena;
+  std::vector<uint32_t> offsets;
+  encode_keys(all, context.key_columns, arena, offsets);
+  std::vector<std::string_view> sample;
+  for (size_t key = 0; key < kRows; key += 10) sample.emplace_back(arena.data() + offsets[key], offsets[key + 1] - offsets[key]);
+  std::shuffle(sample.begin(), sample.end(), std::mt19937_64(5));
+  ChunkBuilder from_sample(context, 16);
+  from_sample.bound_by(sample);
+  std::vector<Batch> chunks = build_chunks(from_sample, batches);
+  EXPECT_LT(mean_span(chunks, kRows), 0.1);
+  for (const Batch& chunk : chunks) EXPECT_LE(chunk.num_rows(), kChunkRows);
+}
+
 TEST(ChunkBuilderTest, AChunkHoldsTheRowsOfOneSourceFile) {
   StrategyContext context;
   context.key_columns = {0};

@@ -226,9 +226,7 @@ std::vector<std::string> KeySet::sample(size_t count) const {
     const size_t end = std::min(start + step, capacity());
     for (size_t idx = start; idx < end; ++idx) {
       if (slots[idx] == 0) continue;
-      uint64_t length = 0;
-      const char* bytes = get_varint(key_at(slots[idx]), length);
-      keys.emplace_back(bytes, length);
+      keys.emplace_back(stored_key(slots[idx]));
       break;
     }
   }
@@ -274,9 +272,7 @@ void KeySet::grow(size_t min_capacity) {
     }
     const Slot slot = old[old_idx];
     if (slot == 0) continue;
-    uint64_t length = 0;
-    const char* bytes = get_varint(key_at(slot), length);
-    size_t idx = index_of(hash_(std::string_view(bytes, length)));
+    size_t idx = index_of(hash_(stored_key(slot)));
     while (slots[idx] != 0) idx = (idx + 1) & mask;
     slots[idx] = slot;
   }
@@ -308,11 +304,13 @@ const char* KeySet::key_at(Slot slot) const {
   return blocks_[location >> kOffsetBits].data() + (location & (kBlockBytes - 1));
 }
 
-bool KeySet::key_equals(Slot slot, std::string_view encoded) const {
+std::string_view KeySet::stored_key(Slot slot) const {
   uint64_t length = 0;
-  const char* at = get_varint(key_at(slot), length);
-  return length == encoded.size() && std::memcmp(at, encoded.data(), length) == 0;
+  const char* bytes = get_varint(key_at(slot), length);
+  return std::string_view(bytes, length);
 }
+
+bool KeySet::key_equals(Slot slot, std::string_view encoded) const { return stored_key(slot) == encoded; }
 
 bool KeySet::insert_hashed(std::string_view encoded, uint64_t hash) {
   return insert_or_unmark(encoded, hash, false) == Found::kNew;

@@ -125,6 +125,8 @@ class KeySet {
   static uint64_t tag_of(uint64_t hash) { return (hash << kLocationBits) & kTagMask; }
   // The key's length prefix in the arena.
   const char* key_at(Slot slot) const;
+  // The key's bytes (after its length prefix).
+  std::string_view stored_key(Slot slot) const;
   bool key_equals(Slot slot, std::string_view encoded) const;
   enum class Found { kNew, kUnmarked, kPresent };
   Found insert_or_unmark(std::string_view encoded, uint64_t hash, bool mark);

@@ -66,6 +66,37 @@ void encode_key(const Batch& batch, const std::vector<size_t>& key_columns, size
   for (size_t column_idx : key_columns) encode_value(batch.column(column_idx), row, out);
 }
 
+bool decode_first_value(std::string_view encoded, Storage storage, int64_t& int_value, std::string& bytes) {
+  if (encoded.empty() || encoded[0] != '\x01') return false;
+  switch (storage) {
+    case Storage::kInts: {
+      if (encoded.size() < 9) return false;
+      uint64_t bits = 0;
+      for (size_t idx = 1; idx < 9; ++idx) bits = bits << 8 | static_cast<uint8_t>(encoded[idx]);
+      int_value = static_cast<int64_t>(bits ^ (1ULL << 63));
+      return true;
+    }
+    case Storage::kBytes:
+      bytes.clear();
+      for (size_t idx = 1; idx + 1 < encoded.size(); ++idx) {
+        if (encoded[idx] != '\x00') {
+          bytes.push_back(encoded[idx]);
+        } else if (encoded[idx + 1] == '\x00') {
+          return true;  // the end
+        } else if (encoded[idx + 1] == '\xFF') {
+          bytes.push_back('\x00');
+          ++idx;
+        } else {
+          return false;
+        }
+      }
+      return false;  // no end
+    case Storage::kDoubles:
+      return false;
+  }
+  return false;
+}
+
 void encode_keys(const Batch& batch, const std::vector<size_t>& key_columns, std::string& arena,
                  std::vector<uint32_t>& offsets) {
   arena.clear();

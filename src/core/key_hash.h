@@ -19,6 +19,11 @@ namespace idemload {
 // Each value is prefixed by 0x00 (NULL) or 0x01 (value).
 void encode_key(const Batch& batch, const std::vector<size_t>& key_columns, size_t row, std::string& out);
 
+// The first value of an encoded key (encode_key), for a column stored as `storage`: false for
+// a NULL, a double, or bytes that are no encoding; else the value in `int_value` (kInts) or in
+// `bytes` (kBytes, unescaped).
+bool decode_first_value(std::string_view encoded, Storage storage, int64_t& int_value, std::string& bytes);
+
 // Appends the encodings of all rows; `offsets` gets rows + 1 entries into `arena`.
 void encode_keys(const Batch& batch, const std::vector<size_t>& key_columns, std::string& arena,
                  std::vector<uint32_t>& offsets);

@@ -259,10 +259,11 @@ JobResult run_load(const LoadRequest& input, const ProgressCallback& progress) {
       job.rows_before = target->count(request.table, scope);
       result.timings.count_before = since(counting_started, Clock::now());
     }
-    // The count at the end, into job.rows_after and the timings; returns its seconds.
-    auto count_at_end = [&] {
+    // The count at the end, into job.rows_after and the timings; returns its seconds. `split`
+    // may let the target count a large scope in two pieces at once (outside a transaction).
+    auto count_at_end = [&](const targets::CountSplit& split) {
       const auto count_started = Clock::now();
-      job.rows_after = target->count(request.table, scope);
+      job.rows_after = target->count_with(request.table, scope, split);
       const double seconds = since(count_started, Clock::now());
       result.timings.count_after += seconds;
       return seconds;
@@ -288,7 +289,7 @@ JobResult run_load(const LoadRequest& input, const ProgressCallback& progress) {
       }
       IDEMLOAD_FAILPOINT(before_ledger_finish);
       fill_counts(s);
-      count_in_load = count_at_end();
+      count_in_load = count_at_end({});
       if (auto mismatch = reconcile(job, strategy->idempotent())) throw Error::Internal(*mismatch);
       job.state = kSucceeded;
       job.finished_at = now_ms();
@@ -311,13 +312,13 @@ JobResult run_load(const LoadRequest& input, const ProgressCallback& progress) {
       // Another job applied this batch while we waited; ours applied nothing.
       job.state = kSucceeded;
       job.rows_inserted = 0;
-      count_at_end();
+      count_at_end({});
       job.error = fmt::format("no-op: job {} had already loaded this batch", result.noop_job_id);
       job.finished_at = now_ms();
       ledger.finish(job);
     } else if (!stats.finished_in_transaction) {
       IDEMLOAD_FAILPOINT(before_ledger_finish);
-      count_at_end();
+      count_at_end(stats.count_split);
       if (!stats.keys_only_in_scope && strategy->idempotent() && stats.scope_keys < 0) {
         // upsert DO NOTHING: keys in scope not in the source = keys before - keys matched.
         job.keys_only_in_scope = job.rows_before - stats.rows_matched;

@@ -133,6 +133,53 @@ uint64_t value_of(const std::string& key) {
   return value;
 }
 
+// decode_first_value gives back the first value of an encoded key, whatever follows it: ints
+// (with the sign bit), bytes with 0x00 in them and empty ones; false for NULLs, doubles and
+// encodings cut short.
+TEST(EncodedKeys, FirstValueDecodes) {
+  std::mt19937_64 rng(37);
+  Batch batch = testing::random_batch(rng, -300, 600);
+  // Two more rows: the ints' extremes, an empty string and one of NUL bytes only.
+  for (int64_t extreme : {INT64_MIN, INT64_MAX}) {
+    batch.column(0).append_int(extreme);
+    batch.column(1).append_bytes(extreme < 0 ? std::string() : std::string("\0\0", 2));
+    batch.column(2).append_int(-extreme - (extreme < 0 ? 0 : 1));
+    batch.column(3).append_double(2.5);
+    batch.column(4).append_int(extreme);
+    batch.column(5).append_bytes("x");
+  }
+  for (size_t first = 0; first < batch.num_columns(); ++first) {
+    const Column& column = batch.column(first);
+    for (const std::vector<size_t>& key_columns : std::vector<std::vector<size_t>>{{first}, {first, 1, 2}}) {
+      for (size_t row = 0; row < batch.num_rows(); ++row) {
+        std::string encoded;
+        encode_key(batch, key_columns, row, encoded);
+        int64_t int_value = 0;
+        std::string bytes = "stale";
+        const bool decoded = decode_first_value(encoded, column.storage(), int_value, bytes);
+        if (column.is_null(row) || column.storage() == Storage::kDoubles) {
+          EXPECT_FALSE(decoded) << "column " << first << " row " << row;
+          continue;
+        }
+        ASSERT_TRUE(decoded) << "column " << first << " row " << row;
+        if (column.storage() == Storage::kInts) {
+          EXPECT_EQ(int_value, column.int_at(row)) << "row " << row;
+        } else {
+          EXPECT_EQ(bytes, column.bytes_at(row)) << "row " << row;
+        }
+      }
+    }
+  }
+  int64_t int_value = 0;
+  std::string bytes;
+  EXPECT_FALSE(decode_first_value("", Storage::kInts, int_value, bytes));
+  EXPECT_FALSE(decode_first_value(std::string("\x01\x80\x00", 3), Storage::kInts, int_value, bytes));
+  EXPECT_FALSE(decode_first_value(std::string("\x01" "ab\x00", 4), Storage::kBytes, int_value, bytes));
+  EXPECT_FALSE(decode_first_value(std::string("\x01" "a\x00\x05", 4), Storage::kBytes, int_value, bytes));
+  EXPECT_TRUE(decode_first_value(std::string("\x01\x00\x00", 3), Storage::kBytes, int_value, bytes));
+  EXPECT_EQ(bytes, "");
+}
+
 TEST(KeySet, SampleIsSpreadOverTheKeys) {
   KeySet keys;
   EXPECT_TRUE(keys.sample(100).empty());

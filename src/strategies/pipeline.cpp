@@ -13,6 +13,7 @@
 #include "core/failpoint.h"
 #include "core/key_hash.h"
 #include "core/producer_thread.h"
+#include "core/value_text.h"
 #include "formats/prefetch_reader.h"
 #include "ops/gather.h"
 
@@ -498,6 +499,32 @@ void write_chunks(StrategyContext& context, targets::WriteMode mode, const RowFi
   }  // the pipe stops its producer here, if an error ended the writers early
   stats = state.committed;
   if (state.error) std::rethrow_exception(state.error);
+  stats.count_split = count_split_of(context, source.keys());
+}
+
+targets::CountSplit count_split_of(const StrategyContext& context, const ops::KeySet& keys, size_t min_keys) {
+  if (keys.size() < min_keys || context.key_columns.empty()) return {};
+  const Field& first = context.source->schema()->field(context.key_columns[0]);
+  const Type type = first.type;
+  if (type != Type::kString && type != Type::kInt64 && type != Type::kDate) return {};
+  // The encodings sort like the keys, and so by their first value first.
+  std::vector<std::string> sample = keys.sample(ChunkBuilder::kSampleKeys);
+  if (sample.empty()) return {};
+  const auto middle = sample.begin() + static_cast<std::ptrdiff_t>(sample.size() / 2);
+  std::nth_element(sample.begin(), middle, sample.end());
+  int64_t int_value = 0;
+  std::string bytes;
+  if (!decode_first_value(*middle, storage_of(type), int_value, bytes)) return {};
+  targets::CountSplit split;
+  split.column = first.name;
+  if (type == Type::kString) {
+    split.at = std::move(bytes);
+  } else if (type == Type::kDate) {
+    split.at = format_date(int_value);
+  } else {
+    split.at = int_value;
+  }
+  return split;
 }
 
 }  // namespace idemload::strategies

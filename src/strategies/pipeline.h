@@ -174,4 +174,15 @@ using RowFilter = std::function<void(Batch& deduped, Batch& out, StrategyStats& 
 void write_chunks(StrategyContext& context, targets::WriteMode mode, const RowFilter& filter,
                   StrategyStats& stats, ops::KeySet* present = nullptr);
 
+// Keys from which a count is worth cutting in two (see count_split_of).
+inline constexpr size_t kCountSplitKeys = size_t{1} << 20;
+
+// Where the count at the job's end may cut the scope (targets::CountSplit, for
+// Target::count_with): the value of the first key column at the middle of a sample of `keys`
+// (the keys in scope and the source's), when there are at least `min_keys` of them and that
+// column is a string, an integer or a date; no cut otherwise. write_chunks sets
+// StrategyStats::count_split with it.
+targets::CountSplit count_split_of(const StrategyContext& context, const ops::KeySet& keys,
+                                   size_t min_keys = kCountSplitKeys);
+
 }  // namespace idemload::strategies

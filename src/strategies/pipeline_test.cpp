@@ -1,5 +1,6 @@
 #include "strategies/pipeline.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,10 +12,13 @@
 #include <set>
 #include <stdexcept>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "core/error.h"
 #include "core/key_hash.h"
+#include "core/value_text.h"
+#include "ops/key_set.h"
 #include "targets/target.h"
 #include "test_util.h"
 
@@ -461,6 +465,61 @@ TEST_F(ScanScopeKeysTest, AScanThatFailsHalfWayIsRethrownHere) {
     EXPECT_EQ(error.kind(), ErrorKind::kSchemaDrift) << error.what();
     EXPECT_NE(std::string(error.what()).find("not a date"), std::string::npos) << error.what();
   }
+}
+
+// The count at a job's end is cut where the first key column's value is at the middle of the
+// keys (a string, an integer or a date: shuffled values, a sample's median within 5% of the
+// true one); not cut for fewer keys than asked for, nor at a double.
+TEST(CountSplitTest, CutsAtTheMiddleOfTheFirstKeyColumn) {
+  auto schema = std::make_shared<const Schema>(Schema(
+      {Field{"s", Type::kString}, Field{"n", Type::kInt64}, Field{"d", Type::kDate}, Field{"x", Type::kDouble}}));
+  SchemaOnlySource source(schema);
+  constexpr int64_t kKeys = 40000;
+  std::vector<int64_t> values(kKeys);
+  std::iota(values.begin(), values.end(), int64_t{0});
+  std::shuffle(values.begin(), values.end(), std::mt19937_64(11));
+  Batch rows(schema);
+  for (int64_t value : values) {
+    rows.column(0).append_bytes(fmt::format("key-{:06}", value));
+    rows.column(1).append_int(value - kKeys / 2);
+    rows.column(2).append_int(value + 17000);
+    rows.column(3).append_double(static_cast<double>(value));
+  }
+  auto split_of = [&](std::vector<size_t> key_columns, size_t min_keys) {
+    ops::KeySet keys;
+    keys.insert_keys(rows, key_columns);
+    StrategyContext context;
+    context.source = &source;
+    context.key_columns = std::move(key_columns);
+    return count_split_of(context, keys, min_keys);
+  };
+  constexpr int64_t kSlack = kKeys / 20;
+
+  targets::CountSplit split = split_of({0, 1}, 1000);
+  EXPECT_EQ(split.column, "s");
+  ASSERT_TRUE(split.at && std::holds_alternative<std::string>(*split.at));
+  const std::string& text = std::get<std::string>(*split.at);
+  ASSERT_EQ(text.substr(0, 4), "key-") << text;
+  const int64_t middle = std::stoll(text.substr(4));
+  EXPECT_GT(middle, kKeys / 2 - kSlack) << text;
+  EXPECT_LT(middle, kKeys / 2 + kSlack) << text;
+
+  split = split_of({1, 0}, 1000);
+  EXPECT_EQ(split.column, "n");
+  ASSERT_TRUE(split.at && std::holds_alternative<int64_t>(*split.at));
+  EXPECT_GT(std::get<int64_t>(*split.at), -kSlack);
+  EXPECT_LT(std::get<int64_t>(*split.at), kSlack);
+
+  split = split_of({2}, 1000);
+  EXPECT_EQ(split.column, "d");
+  ASSERT_TRUE(split.at && std::holds_alternative<std::string>(*split.at));
+  const std::optional<int64_t> day = parse_date(std::get<std::string>(*split.at));
+  ASSERT_TRUE(day) << std::get<std::string>(*split.at);
+  EXPECT_GT(*day, 17000 + kKeys / 2 - kSlack);
+  EXPECT_LT(*day, 17000 + kKeys / 2 + kSlack);
+
+  EXPECT_FALSE(split_of({0}, kKeys + 1).at) << "fewer keys than asked for";
+  EXPECT_FALSE(split_of({3, 0}, 1000).at) << "a double";
 }
 
 }  // namespace

@@ -38,6 +38,8 @@ struct StrategyStats {
   double seconds_scan = 0;               // reading the keys in scope (antijoin, client)
   // When the first chunk committed (chunked strategies); the clock's epoch while none has.
   std::chrono::steady_clock::time_point first_commit{};
+  // Where the count at the job's end may cut the scope (chunked strategies, set at their end).
+  targets::CountSplit count_split;
 };
 
 struct StrategyContext {

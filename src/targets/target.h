@@ -31,6 +31,13 @@ using Params = std::vector<Param>;
 // One result row as text (nullopt = NULL), in the dialect's text form.
 using ResultRow = std::vector<std::optional<std::string>>;
 
+// Where a count may cut its scope in two (Target::count_with): `at` is a value of `column` (the
+// key's first column) near the middle of the scope's rows; without it, no cut.
+struct CountSplit {
+  std::string column;
+  std::optional<Param> at;
+};
+
 // The lineage column idemload adds to tables it creates: the batch label of each row.
 inline constexpr std::string_view kLineageColumn = "_batch";
 
@@ -117,6 +124,14 @@ class Target {
 
   // Data.
   virtual int64_t count(std::string_view table, const Scope& scope) = 0;
+  // count(), possibly faster for a large scope: a target that can counts the rows in scope whose
+  // `split.column` is below `split.at`, and the others, at once on two connections, both in one
+  // snapshot. Outside a transaction only; the split changes how the rows are counted, never the
+  // count. The default ignores it.
+  virtual int64_t count_with(std::string_view table, const Scope& scope, const CountSplit& split) {
+    (void)split;
+    return count(table, scope);
+  }
   // Streams the columns of `columns` (names and the types to convert to) of the rows in scope,
   // in batches of up to batch_rows: every row in scope once, as one snapshot sees them, so
   // that the rows streamed are the scope's count. The batch passed to `sink` is valid during

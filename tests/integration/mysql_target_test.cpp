@@ -13,8 +13,10 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "core/failpoint.h"
 #include "targets/target.h"
 #include "targets/url.h"
+#include "halved_scan_checks.h"
 #include "test_util.h"
 
 namespace idemload::targets {
@@ -158,6 +160,58 @@ TEST_F(MysqlTarget, ABatchsRowsAreCountedAndScannedThroughTheBatchIndex) {
   write(no_key, key_batch(rows), {.lineage = "b1"});
   EXPECT_EQ(target_->count(no_key, Scope::lineage("b1")), 3000);
   EXPECT_EQ(scanned(no_key), 3000);
+}
+
+// count_with counts a lineage scope in two pieces at once, cut at a value of the primary key's
+// first column, and both pieces in one snapshot. The table holds k = 0 … 19 999, hundreds of k
+// alternating between batches a and b, without every seventh. While it counts, another
+// connection moves rows of batch a below the cut to above it (k becomes k + 1 000 000), a row
+// per transaction, and the failpoint pauses between the pieces' snapshots: pieces counted in
+// two snapshots would count the rows moved in the pause twice.
+TEST_F(MysqlTarget, ALargeScopeIsCountedInTwoPiecesInOneSnapshot) {
+  std::string table = table_name();
+  const Schema schema({field("k", Type::kInt64), field("payload", Type::kString)});
+  target_->create_table(table, schema, CreateOptions{{"k"}, true});
+  int64_t written = 0;
+  for (const char* batch_name : {"a", "b"}) {
+    Batch rows(std::make_shared<const Schema>(schema));
+    for (int64_t k = 0; k < 20000; ++k) {
+      if (k % 7 == 0 || ((k / 100) % 2 == 0) != (batch_name == std::string("a"))) continue;
+      rows.column(0).append_int(k);
+      rows.column(1).append_bytes("p");
+    }
+    written += write(table, rows, {.lineage = batch_name});
+  }
+  const auto expected = static_cast<int64_t>(idemload::testing::batch_a_keys(20000).size());
+  const Scope scope = Scope::lineage("a");
+  for (int64_t at : {int64_t{-5}, int64_t{0}, int64_t{10000}, int64_t{19999}, int64_t{50000}}) {
+    EXPECT_EQ(target_->count_with(table, scope, CountSplit{"K", at}), expected) << "cut at " << at;
+  }
+  EXPECT_EQ(target_->count_with(table, scope, CountSplit{"k", std::string("10000")}), expected);
+
+  // The pieces are counted where a split applies, and only there: a failing pause between the
+  // snapshots fails the count, and the connection is left out of any transaction.
+  failpoints::configure("between_count_snapshots=error@1+");
+  EXPECT_THROW(target_->count_with(table, scope, CountSplit{"k", int64_t{10000}}), Error);
+  EXPECT_EQ(target_->count_with(table, scope, CountSplit{"k", std::nullopt}), expected) << "no cut";
+  EXPECT_EQ(target_->count_with(table, scope, CountSplit{"payload", std::string("p")}), expected)
+      << "not the primary key's first column";
+  EXPECT_EQ(target_->count_with(table, Scope::all(), CountSplit{"k", int64_t{10000}}), written)
+      << "no lineage scope";
+  target_->begin();
+  EXPECT_EQ(target_->count_with(table, scope, CountSplit{"k", int64_t{10000}}), expected) << "in a transaction";
+  target_->rollback();
+  failpoints::reset();
+
+  idemload::testing::RowMover mover(*target_, target_->quote(table), 10000);
+  mover.wait_for(5);
+  failpoints::configure("between_count_snapshots=sleep:200");
+  const int64_t counted = target_->count_with(table, scope, CountSplit{"k", int64_t{10000}});
+  failpoints::reset();
+  const int moved = mover.stop();
+  EXPECT_EQ(counted, expected) << moved << " rows moved";
+  EXPECT_EQ(target_->count(table, scope), expected);
+  EXPECT_EQ(target_->count_with(table, scope, CountSplit{"k", int64_t{10000}}), expected);
 }
 
 TEST_F(MysqlTarget, PlainInsertRefusesAKeyThatLoadDataLocalWouldSkipSilently) {

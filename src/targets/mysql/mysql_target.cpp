@@ -367,7 +367,9 @@ class MysqlTarget : public Target {
   // it by a full scan of the clustered index, every column of every row: after a 10 M-row load
   // the end count went through the 207 000 pages of the clustered index instead of the 41 000
   // of the _batch index (12 s instead of 4 s).
-  std::string lineage_index_hint(std::string_view table, const Scope& scope, const std::vector<std::string>& columns) {
+  // With `primary_key`, that gets the primary key's columns in order (when the hint is asked).
+  std::string lineage_index_hint(std::string_view table, const Scope& scope, const std::vector<std::string>& columns,
+                                 std::vector<std::string>* primary_key = nullptr) {
     if (scope.kind != Scope::Kind::kLineage) return "";
     auto rows = query(
         "SELECT INDEX_NAME, COLUMN_NAME, SEQ_IN_INDEX FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = "
@@ -379,7 +381,10 @@ class MysqlTarget : public Target {
     for (auto& row : rows) {
       const std::string name = row[0].value_or("");
       const std::string column = row[1].value_or("");
-      if (name == "PRIMARY") held.push_back(column);
+      if (name == "PRIMARY") {
+        held.push_back(column);
+        if (primary_key != nullptr) primary_key->push_back(column);
+      }
       if (!index && row[2] == "1" && same_name(column, kLineageColumn)) index = name;
       if (index && name == *index) held.push_back(column);
     }
@@ -392,10 +397,22 @@ class MysqlTarget : public Target {
   }
 
   int64_t count(std::string_view table, const Scope& scope) override {
+    return count_on(*this, table, lineage_index_hint(table, scope, {}), scope, "", std::nullopt);
+  }
+
+  // COUNT(*) of the rows in scope, read through `hint` (lineage_index_hint), on `on`; with
+  // `condition` (SQL with one parameter, `value`) only the rows that also meet it.
+  int64_t count_on(MysqlTarget& on, std::string_view table, std::string_view hint, const Scope& scope,
+                   std::string_view condition, const std::optional<Param>& value) const {
     Params params;
-    auto rows = query(fmt::format("SELECT COUNT(*) FROM {}{}{}", quote(table), lineage_index_hint(table, scope, {}),
-                                  scope_clause(scope, params)),
-                      params);
+    std::string sql = fmt::format("SELECT COUNT(*) FROM {}{}", quote(table), hint);
+    const std::string where = scope_clause(scope, params);
+    sql += where;
+    if (!condition.empty()) {
+      sql += fmt::format("{} {}", where.empty() ? " WHERE" : " AND", condition);
+      params.push_back(*value);
+    }
+    auto rows = on.query(sql, params);
     return parse_int64(rows.at(0).at(0).value_or("0")).value_or(0);
   }
 
@@ -411,8 +428,10 @@ class MysqlTarget : public Target {
   // lock is refused (no LOCK TABLES privilege) or not free within kSplitCountLockSeconds.
   int64_t count_with(std::string_view table, const Scope& scope, const CountSplit& split) override {
     if (!split.at || conn_->in_transaction()) return count(table, scope);
-    const std::string hint = lineage_index_hint(table, scope, {});
-    if (hint.empty() || !leads_primary_key(table, split.column)) return count(table, scope);
+    std::vector<std::string> primary_key;
+    const std::string hint = lineage_index_hint(table, scope, {}, &primary_key);
+    auto one_piece = [&] { return count_on(*this, table, hint, scope, "", std::nullopt); };
+    if (hint.empty() || primary_key.empty() || !same_name(primary_key[0], split.column)) return one_piece();
     std::unique_ptr<Target> other_target, lock_target;
     try {
       other_target = open_mysql(conn_->url());
@@ -422,21 +441,10 @@ class MysqlTarget : public Target {
                            kSplitCountLockSeconds));
       lock.run(fmt::format("LOCK TABLES {} READ", quote(table)));
     } catch (const Error&) {
-      return count(table, scope);
+      return one_piece();
     }
     MysqlTarget& other = static_cast<MysqlTarget&>(*other_target);
-    Params params;
-    const std::string where = scope_clause(scope, params);
-    const std::string head = fmt::format("SELECT COUNT(*) FROM {}{}{}{} ", quote(table), hint, where,
-                                         where.empty() ? " WHERE" : " AND");
     const std::string column = quote(split.column);
-    Params below = params, rest = params;
-    below.push_back(*split.at);
-    rest.push_back(*split.at);
-    auto count_piece = [](MysqlTarget& on, const std::string& sql, const Params& piece_params) {
-      auto rows = on.query(sql, piece_params);
-      return parse_int64(rows.at(0).at(0).value_or("0")).value_or(0);
-    };
     try {
       for (MysqlTarget* on : {this, &other}) {
         on->conn_->run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
@@ -449,7 +457,7 @@ class MysqlTarget : public Target {
       std::exception_ptr rest_error;
       std::thread rest_counter([&] {
         try {
-          rest_rows = count_piece(other, head + fmt::format("({0} >= ? OR {0} IS NULL)", column), rest);
+          rest_rows = count_on(other, table, hint, scope, fmt::format("({0} >= ? OR {0} IS NULL)", column), split.at);
         } catch (...) {
           rest_error = std::current_exception();
         }
@@ -457,7 +465,7 @@ class MysqlTarget : public Target {
       int64_t below_rows = 0;
       std::exception_ptr below_error;
       try {
-        below_rows = count_piece(*this, head + column + " < ?", below);
+        below_rows = count_on(*this, table, hint, scope, column + " < ?", split.at);
       } catch (...) {
         below_error = std::current_exception();
       }
@@ -472,15 +480,6 @@ class MysqlTarget : public Target {
       rollback();
       throw;
     }
-  }
-
-  // Whether `column` is the first column of the table's primary key.
-  bool leads_primary_key(std::string_view table, std::string_view column) {
-    auto rows = query(
-        "SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? "
-        "AND CAST(TABLE_NAME AS BINARY) = CAST(? AS BINARY) AND INDEX_NAME = 'PRIMARY' AND SEQ_IN_INDEX = 1",
-        {std::string(table), std::string(table)});
-    return rows.size() == 1 && same_name(rows[0].at(0).value_or(""), column);
   }
 
   void scan(std::string_view table, const Schema& columns, const Scope& scope, size_t batch_rows,

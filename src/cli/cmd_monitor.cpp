@@ -43,6 +43,7 @@ int run(MonitorFlags flags, const Globals& globals) {
   int64_t every_ms = flags.every.empty() ? 0 : parse_duration_ms(flags.every);
   if (!flags.every.empty() && every_ms <= 0)
     throw Error::InvalidInput("--every must be longer than 0 (e.g. 1m)");
+  flags.options.stop_requested = [] { return g_stop.load(); };
   monitor::Monitor monitor(flags.options);
   std::unique_ptr<monitor::MetricsServer> server;
   if (flags.metrics_port >= 0) {

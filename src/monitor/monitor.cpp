@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <map>
@@ -24,6 +25,9 @@ namespace {
 // How long a monitor waits for another one to finish announcing (its deliveries may each take
 // up to the channel timeout × retries).
 constexpr int64_t kAlertLockTimeoutMs = 300000;
+// The wait is made of tries this long, so that a monitor asked to stop (SIGTERM) does not sit
+// out the whole of it.
+constexpr int64_t kAlertLockTryMs = 1000;
 
 Alert alert_for(const jobs::JobRow& job, const std::string& kind, const std::string& text) {
   Alert alert;
@@ -208,10 +212,26 @@ CycleReport Monitor::run_cycle() {
   // makes "not delivered yet? deliver, record" one step, so no alert goes out twice. One that
   // cannot get its turn leaves everything pending for its next cycle.
   std::unique_ptr<targets::Lock> turn;
-  try {
-    turn = target->lock("idemload:monitor:alerts", std::chrono::milliseconds(kAlertLockTimeoutMs));
-  } catch (const Error& error) {
-    report.errors.push_back(fmt::format("alerts not sent in this cycle: {}", error.what()));
+  const auto lock_started = std::chrono::steady_clock::now();
+  const auto lock_deadline = lock_started + std::chrono::milliseconds(kAlertLockTimeoutMs);
+  while (!turn) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(lock_deadline - std::chrono::steady_clock::now());
+    try {
+      turn = target->lock("idemload:monitor:alerts",
+                          std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(kAlertLockTryMs)));
+    } catch (const Error& error) {
+      const bool stopping = options_.stop_requested && options_.stop_requested();
+      if (error.kind() != ErrorKind::kTargetConflict || stopping || std::chrono::steady_clock::now() >= lock_deadline) {
+        const auto waited =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - lock_started);
+        report.errors.push_back(
+            error.kind() != ErrorKind::kTargetConflict
+                ? fmt::format("alerts not sent in this cycle: {}", error.what())
+                : fmt::format("alerts not sent in this cycle: another monitor holds the alert lock ({} after {} ms)",
+                              stopping ? "asked to stop" : "gave up", waited.count()));
+        break;
+      }
+    }
   }
   for (const auto& alert : alerts) {
     Finding finding;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,9 @@ struct MonitorOptions {
   bool auto_recover = false;
   std::vector<Expectation> expectations;
   bool check_tables = true;  // compare each batch's current count with its last success
+  // Asked while waiting for another monitor's turn at the alerts (up to 5 minutes): true ends
+  // the wait, and this cycle's alerts stay pending. None: wait the whole time.
+  std::function<bool()> stop_requested;
 };
 
 struct Finding {

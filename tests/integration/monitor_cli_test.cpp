@@ -1,7 +1,7 @@
 // `idemload monitor` and `idemload recover` options as a user runs them (real child processes,
 // a real SQLite target): --expect finds batches that never arrived, --metrics-file writes
-// Prometheus text, --every survives a target that is unusable for a while and stops on SIGTERM,
-// and recover refuses a changed source (naming the file) without stopping the other recoveries.
+// Prometheus text, --every survives a target that is unusable for a while and stops on SIGTERM
+// (also while waiting for another monitor's turn at the alerts), and recover refuses a changed source (naming the file) without stopping the other recoveries.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "core/uuid.h"
@@ -209,6 +210,18 @@ class MonitorProcess {
     pid_ = -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
   }
+  // stop(), giving up after `limit`: then nullopt (the destructor kills the process).
+  std::optional<int> stop_within(int signal, std::chrono::seconds limit) {
+    ::kill(pid_, signal);
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    int status = 0;
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) return std::nullopt;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
 
  private:
   pid_t pid_ = -1;
@@ -270,6 +283,39 @@ TEST_F(MonitorCli, EveryOutlivesAnUnusableTargetAndStopsOnSigterm) {
   result = run_idemload({"monitor", "--target", url_});
   EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_NE(result.err.find("--once or --every"), std::string::npos) << result.err;
+}
+
+// A monitor waits up to 5 minutes for another one to finish announcing; asked to stop meanwhile
+// (SIGTERM, as systemd does), it stops waiting at once, leaves this cycle's alerts pending
+// and says why. The next monitor to get the turn finds them still to announce.
+TEST_F(MonitorCli, SigtermEndsTheWaitForAnotherMonitorsTurnAtTheAlerts) {
+  auto failed = load(write_source("a.csv", 1), "edgar", "b1", {{"IDEMLOAD_FAILPOINTS", "after_chunk_commit=error@2"}});
+  ASSERT_EQ(failed.exit_code, 1) << failed.err << failed.out;
+  auto target = targets::open_target(url_);
+  auto held = target->lock("idemload:monitor:alerts", std::chrono::milliseconds(1000));
+  std::string out = dir_.file("wait.out");
+  MonitorProcess monitor({"monitor", "--every", "1h", "--target", url_, "--json", "--alert", "command:/bin/true"}, out,
+                         dir_.file("wait.err"));
+  ASSERT_TRUE(monitor.started());
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // into its wait (a signal before it ends it too)
+  auto code = monitor.stop_within(SIGTERM, std::chrono::seconds(60));
+  ASSERT_TRUE(code.has_value()) << "still waiting a minute after SIGTERM";
+  EXPECT_EQ(*code, 0) << read_file(dir_.file("wait.err"));
+  auto lines = report_lines(out);
+  ASSERT_EQ(lines.size(), 1u) << read_file(out);
+  EXPECT_EQ(kinds(lines[0]), std::vector<std::string>{"failed"}) << lines[0].dump();
+  EXPECT_TRUE(lines[0]["findings"][0]["delivered_to"].empty()) << lines[0].dump();
+  ASSERT_EQ(lines[0]["errors"].size(), 1u) << lines[0].dump();
+  EXPECT_NE(lines[0]["errors"][0].get<std::string>().find("another monitor holds the alert lock (asked to stop"),
+            std::string::npos)
+      << lines[0].dump();
+
+  held.reset();
+  auto next = monitor_once({"--alert", "command:/bin/true"}, 1);
+  EXPECT_EQ(kinds(next), std::vector<std::string>{"failed"}) << next.dump();
+  EXPECT_TRUE(next["findings"][0]["new"].get<bool>()) << next.dump();
+  EXPECT_EQ(next["findings"][0]["delivered_to"].size(), 1u) << next.dump();
+  EXPECT_TRUE(next["errors"].empty()) << next.dump();
 }
 
 TEST_F(MonitorCli, RecoverRefusesAChangedSourceAndRecoversTheRest) {

@@ -144,6 +144,36 @@ std::optional<int64_t> parse_date(std::string_view text) {
   return days_from_civil(year, month, day);
 }
 
+// The date at the start of `text` in any form format_date writes: a year of four digits or
+// more, or a negative one of three or more ("-005-03-01"), then -MM-DD. Its length goes to
+// `length`. Years stay under 10^9, so that the days stay far inside int64.
+static std::optional<int64_t> parse_wide_date_prefix(std::string_view text, size_t& length) {
+  const bool negative = !text.empty() && text[0] == '-';
+  size_t pos = negative ? 1 : 0;
+  int64_t year = 0;
+  size_t digits = 0;
+  while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+    if (++digits > 9) return std::nullopt;
+    year = year * 10 + (text[pos++] - '0');
+  }
+  unsigned month = 0, day = 0;
+  if (digits < (negative ? 3u : 4u) || pos + 6 > text.size() || text[pos] != '-' || text[pos + 3] != '-' ||
+      !read_digits(text, pos + 1, 2, month) || !read_digits(text, pos + 4, 2, day)) {
+    return std::nullopt;
+  }
+  if (negative) year = -year;
+  if (!days_in_month_ok(year, month, day)) return std::nullopt;
+  length = pos + 6;
+  return days_from_civil(year, month, day);
+}
+
+std::optional<int64_t> parse_wide_date(std::string_view text) {
+  size_t length = 0;
+  auto days = parse_wide_date_prefix(text, length);
+  if (!days || length != text.size()) return std::nullopt;
+  return days;
+}
+
 std::optional<int64_t> parse_time(std::string_view text) {
   unsigned hour = 0, minute = 0, second = 0;
   if (text.size() < 8 || text[2] != ':' || text[5] != ':') return std::nullopt;
@@ -162,13 +192,33 @@ std::optional<int64_t> parse_time(std::string_view text) {
   return ((static_cast<int64_t>(hour) * 60 + minute) * 60 + second) * 1000000 + micros;
 }
 
-std::optional<int64_t> parse_timestamp(std::string_view text) {
-  if (text.size() < 10) return std::nullopt;
-  auto days = parse_date(text.substr(0, 10));
+// parse_timestamp, and with `wide` parse_wide_timestamp.
+static std::optional<int64_t> parse_timestamp_as(std::string_view text, bool wide) {
+  size_t date_length = 10;
+  std::optional<int64_t> days;
+  if (wide) {
+    days = parse_wide_date_prefix(text, date_length);
+  } else if (text.size() >= 10) {
+    days = parse_date(text.substr(0, 10));
+  }
   if (!days) return std::nullopt;
-  if (text.size() == 10) return *days * 86400000000LL;
-  if (text[10] != ' ' && text[10] != 'T') return std::nullopt;
-  std::string_view rest = text.substr(11);
+  // Days and time of day together may still leave int64 (a wide year far from ours). Before
+  // 1970 a day less is multiplied and its microseconds added to the time instead, so that the
+  // first microseconds int64 holds (their day's start is out of its range) still convert.
+  auto micros_of = [&](int64_t time_micros) -> std::optional<int64_t> {
+    constexpr int64_t kDayMicros = 86400000000LL;
+    const bool before = *days < 0;
+    int64_t day_start = 0, time = 0, total = 0;
+    if (__builtin_mul_overflow(before ? *days + 1 : *days, kDayMicros, &day_start) ||
+        __builtin_sub_overflow(time_micros, before ? kDayMicros : 0, &time) ||
+        __builtin_add_overflow(day_start, time, &total)) {
+      return std::nullopt;
+    }
+    return total;
+  };
+  if (text.size() == date_length) return micros_of(0);
+  if (text[date_length] != ' ' && text[date_length] != 'T') return std::nullopt;
+  std::string_view rest = text.substr(date_length + 1);
   int64_t offset_micros = 0;
   if (!rest.empty() && (rest.back() == 'Z' || rest.back() == 'z')) {
     rest.remove_suffix(1);
@@ -188,8 +238,11 @@ std::optional<int64_t> parse_timestamp(std::string_view text) {
   }
   auto time = parse_time(rest);
   if (!time) return std::nullopt;
-  return *days * 86400000000LL + *time - offset_micros;
+  return micros_of(*time - offset_micros);
 }
+
+std::optional<int64_t> parse_timestamp(std::string_view text) { return parse_timestamp_as(text, false); }
+std::optional<int64_t> parse_wide_timestamp(std::string_view text) { return parse_timestamp_as(text, true); }
 
 std::optional<std::string> parse_decimal(std::string_view text) {
   std::string out;
@@ -369,10 +422,10 @@ bool append_parsed(Column& column, std::string_view text) {
       if (auto v = parse_double(text)) return column.append_double(*v), true;
       return false;
     case Type::kDate:
-      if (auto v = parse_date(text)) return column.append_int(*v), true;
+      if (auto v = parse_wide_date(text)) return column.append_int(*v), true;
       return false;
     case Type::kTimestamp:
-      if (auto v = parse_timestamp(text)) return column.append_int(*v), true;
+      if (auto v = parse_wide_timestamp(text)) return column.append_int(*v), true;
       return false;
     case Type::kTime:
       if (auto v = parse_time(text)) return column.append_int(*v), true;

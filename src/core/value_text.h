@@ -23,6 +23,11 @@ std::optional<bool> parse_bool(std::string_view text);
 std::optional<int64_t> parse_date(std::string_view text);       // days since 1970-01-01
 std::optional<int64_t> parse_timestamp(std::string_view text);  // microseconds since epoch
 std::optional<int64_t> parse_time(std::string_view text);       // microseconds since midnight
+// parse_date and parse_timestamp that also take the years of other widths that format_date
+// and format_timestamp write ("12345-12-31", "-005-03-01"): for text a database returns of
+// values idemload wrote (SQLite keeps dates as text), not for guessing a CSV column's type.
+std::optional<int64_t> parse_wide_date(std::string_view text);
+std::optional<int64_t> parse_wide_timestamp(std::string_view text);
 // A canonical decimal text ("-12.30" stays "-12.30"; "+1" -> "1"; ".5" -> "0.5").
 std::optional<std::string> parse_decimal(std::string_view text);
 
@@ -43,7 +48,8 @@ void append_value_text(const Column& column, size_t row, std::string& out);
 std::string value_text(const Column& column, size_t row);
 
 // Appends `text` parsed as `type` to `column`; false (nothing appended) when it does not parse.
-// Empty text is NULL.
+// Empty text is NULL. Dates and timestamps are read wide (parse_wide_date): this reads what
+// databases return.
 bool append_parsed(Column& column, std::string_view text);
 
 }  // namespace idemload

@@ -1,12 +1,17 @@
 // SQLite-specific behaviour of the target: a large scope's scan read by two connections at once,
-// over the pieces of its rowids, in one snapshot; dates, which SQLite keeps as text.
+// over the pieces of its rowids, in one snapshot; dates and timestamps, which SQLite keeps as
+// text, of every year.
+#include <algorithm>
+#include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "core/failpoint.h"
+#include "core/value_text.h"
 #include "integration/halved_scan_checks.h"
 #include "targets/target.h"
 #include "test_util.h"
@@ -133,6 +138,35 @@ TEST_F(SqliteTarget, DatesAreScannedExactlyThroughRepeatsAndChanges) {
 
   target_->execute("UPDATE d SET d = '2017-06-3x' WHERE k = 3", {});
   EXPECT_THROW(target_->scan("d", Schema({field("d", Type::kDate)}), Scope::all(), 1000, [](const Batch&) {}), Error);
+}
+
+// SQLite keeps what the writer gives it as text, and a Parquet DATE or TIMESTAMP may lie outside
+// the years 0000–9999 ("12345-12-31", "-005-03-01"): the scan reads back whatever the writer
+// wrote, so that a re-run's key scan does not refuse the rows its first run loaded.
+TEST_F(SqliteTarget, DatesAndTimestampsOfEveryYearComeBackAsWritten) {
+  const Schema schema({field("d", Type::kDate), field("t", Type::kTimestamp)});
+  target_->create_table("w", schema, CreateOptions{{"d", "t"}, true});
+  const std::vector<std::pair<int64_t, int64_t>> values = {
+      {days_from_civil(10000, 1, 1), std::numeric_limits<int64_t>::max()},
+      {days_from_civil(-5, 3, 1), std::numeric_limits<int64_t>::min()},
+      {days_from_civil(0, 2, 29), -1},
+      {days_from_civil(123456789, 12, 31), days_from_civil(-1200, 2, 29) * 86400000000LL + 1},
+      {days_from_civil(2017, 6, 30), 0}};
+  Batch batch(std::make_shared<const Schema>(schema));
+  for (auto [days, micros] : values) {
+    batch.column(0).append_int(days);
+    batch.column(1).append_int(micros);
+  }
+  auto writer = target_->writer("w", schema, {.lineage = "b"});
+  ASSERT_EQ(writer->write(batch) + writer->flush(), static_cast<int64_t>(values.size()));
+  std::vector<std::pair<int64_t, int64_t>> scanned;
+  target_->scan("w", schema, Scope::lineage("b"), 1000, [&](const Batch& rows) {
+    for (size_t row = 0; row < rows.num_rows(); ++row) scanned.emplace_back(rows.column(0).int_at(row), rows.column(1).int_at(row));
+  });
+  std::sort(scanned.begin(), scanned.end());
+  auto expected = values;
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(scanned, expected);
 }
 
 }  // namespace

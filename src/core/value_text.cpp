@@ -157,8 +157,9 @@ static std::optional<int64_t> parse_wide_date_prefix(std::string_view text, size
     year = year * 10 + (text[pos++] - '0');
   }
   unsigned month = 0, day = 0;
-  if (digits < (negative ? 3u : 4u) || pos + 6 > text.size() || text[pos] != '-' || text[pos + 3] != '-' ||
-      !read_digits(text, pos + 1, 2, month) || !read_digits(text, pos + 4, 2, day)) {
+  if (digits < (negative ? 3u : 4u) || pos + 6 > text.size() || text[pos] != '-' ||
+      text[pos + 3] != '-' || !read_digits(text, pos + 1, 2, month) ||
+      !read_digits(text, pos + 4, 2, day)) {
     return std::nullopt;
   }
   if (negative) year = -year;
@@ -241,8 +242,12 @@ static std::optional<int64_t> parse_timestamp_as(std::string_view text, bool wid
   return micros_of(*time - offset_micros);
 }
 
-std::optional<int64_t> parse_timestamp(std::string_view text) { return parse_timestamp_as(text, false); }
-std::optional<int64_t> parse_wide_timestamp(std::string_view text) { return parse_timestamp_as(text, true); }
+std::optional<int64_t> parse_timestamp(std::string_view text) {
+  return parse_timestamp_as(text, false);
+}
+std::optional<int64_t> parse_wide_timestamp(std::string_view text) {
+  return parse_timestamp_as(text, true);
+}
 
 std::optional<std::string> parse_decimal(std::string_view text) {
   std::string out;

@@ -62,32 +62,35 @@ TEST(ValueTextTest, FormatsDatesTimesAndTimestamps) {
 // Years outside 0000–9999 are written wider ("12345-12-31", "-005-03-01"); what a database
 // returns of them reads back exactly (parse_wide_*, append_parsed). CSV's parse_date stays strict.
 TEST(ValueTextTest, WideYearsReadBackExactlyAndOnlyWhereAsked) {
-  for (int64_t days : {days_from_civil(10000, 1, 1), days_from_civil(-5, 3, 1), days_from_civil(-1, 12, 31),
-                       days_from_civil(0, 2, 29), days_from_civil(-1200, 2, 29), days_from_civil(-12345, 1, 1),
-                       days_from_civil(123456789, 12, 31), days_from_civil(9999, 12, 31), int64_t{0}}) {
+  for (int64_t days :
+       {days_from_civil(10000, 1, 1), days_from_civil(-5, 3, 1), days_from_civil(-1, 12, 31),
+        days_from_civil(0, 2, 29), days_from_civil(-1200, 2, 29), days_from_civil(-12345, 1, 1),
+        days_from_civil(123456789, 12, 31), days_from_civil(9999, 12, 31), int64_t{0}}) {
     EXPECT_EQ(parse_wide_date(format_date(days)), days) << format_date(days);
     Column column(Type::kDate);
     ASSERT_TRUE(append_parsed(column, format_date(days))) << format_date(days);
     EXPECT_EQ(column.int_at(0), days);
   }
-  for (int64_t micros : std::initializer_list<int64_t>{std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min(), int64_t{-1},
-                                                       int64_t{0}, days_from_civil(10000, 1, 1) * 86400000000LL + 500000,
-                                                       days_from_civil(-5, 3, 1) * 86400000000LL - 1}) {
+  for (int64_t micros : std::initializer_list<int64_t>{
+           std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min(), int64_t{-1},
+           int64_t{0}, days_from_civil(10000, 1, 1) * 86400000000LL + 500000,
+           days_from_civil(-5, 3, 1) * 86400000000LL - 1}) {
     EXPECT_EQ(parse_wide_timestamp(format_timestamp(micros)), micros) << format_timestamp(micros);
     Column column(Type::kTimestamp);
     ASSERT_TRUE(append_parsed(column, format_timestamp(micros))) << format_timestamp(micros);
     EXPECT_EQ(column.int_at(0), micros);
   }
-  EXPECT_EQ(parse_wide_timestamp("12345-12-31T10:00:00+02:00"), days_from_civil(12345, 12, 31) * 86400000000LL + 28800000000LL);
+  EXPECT_EQ(parse_wide_timestamp("12345-12-31T10:00:00+02:00"),
+            days_from_civil(12345, 12, 31) * 86400000000LL + 28800000000LL);
   EXPECT_EQ(parse_wide_date("2017-06-30"), parse_date("2017-06-30"));
   EXPECT_FALSE(parse_date("12345-12-31"));
   EXPECT_FALSE(parse_date("-005-03-01"));
   EXPECT_FALSE(parse_timestamp("12345-12-31 00:00:00"));
-  for (const char* bad : {"999-01-01", "-05-03-01", "1234567890-01-01", "10000-02-30", "10000-1-01", "10000-01-01x",
-                          "+10000-01-01", "--005-01-01", "10000-01", ""}) {
+  for (const char* bad : {"999-01-01", "-05-03-01", "1234567890-01-01", "10000-02-30", "10000-1-01",
+                          "10000-01-01x", "+10000-01-01", "--005-01-01", "10000-01", ""}) {
     EXPECT_FALSE(parse_wide_date(bad)) << bad;
   }
-  EXPECT_FALSE(parse_wide_timestamp("294248-01-01 00:00:00"));   // past int64's microseconds
+  EXPECT_FALSE(parse_wide_timestamp("294248-01-01 00:00:00"));  // past int64's microseconds
   EXPECT_FALSE(parse_wide_timestamp("-290309-01-01 00:00:00"));
   EXPECT_FALSE(parse_wide_timestamp("12345-12-31 25:00:00"));
 }

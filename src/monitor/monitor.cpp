@@ -215,20 +215,24 @@ CycleReport Monitor::run_cycle() {
   const auto lock_started = std::chrono::steady_clock::now();
   const auto lock_deadline = lock_started + std::chrono::milliseconds(kAlertLockTimeoutMs);
   while (!turn) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(lock_deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        lock_deadline - std::chrono::steady_clock::now());
     try {
       turn = target->lock("idemload:monitor:alerts",
-                          std::clamp(left, std::chrono::milliseconds(0), std::chrono::milliseconds(kAlertLockTryMs)));
+                          std::clamp(left, std::chrono::milliseconds(0),
+                                     std::chrono::milliseconds(kAlertLockTryMs)));
     } catch (const Error& error) {
       const bool stopping = options_.stop_requested && options_.stop_requested();
-      if (error.kind() != ErrorKind::kTargetConflict || stopping || std::chrono::steady_clock::now() >= lock_deadline) {
-        const auto waited =
-            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - lock_started);
-        report.errors.push_back(
-            error.kind() != ErrorKind::kTargetConflict
-                ? fmt::format("alerts not sent in this cycle: {}", error.what())
-                : fmt::format("alerts not sent in this cycle: another monitor holds the alert lock ({} after {} ms)",
-                              stopping ? "asked to stop" : "gave up", waited.count()));
+      if (error.kind() != ErrorKind::kTargetConflict || stopping ||
+          std::chrono::steady_clock::now() >= lock_deadline) {
+        const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - lock_started);
+        report.errors.push_back(error.kind() != ErrorKind::kTargetConflict
+                                    ? fmt::format("alerts not sent in this cycle: {}", error.what())
+                                    : fmt::format("alerts not sent in this cycle: another monitor "
+                                                  "holds the alert lock ({} after {} ms)",
+                                                  stopping ? "asked to stop" : "gave up",
+                                                  waited.count()));
         break;
       }
     }

@@ -1,7 +1,8 @@
 // `idemload monitor` and `idemload recover` options as a user runs them (real child processes,
 // a real SQLite target): --expect finds batches that never arrived, --metrics-file writes
 // Prometheus text, --every survives a target that is unusable for a while and stops on SIGTERM
-// (also while waiting for another monitor's turn at the alerts), and recover refuses a changed source (naming the file) without stopping the other recoveries.
+// (also while waiting for another monitor's turn at the alerts), and recover refuses a changed
+// source (naming the file) without stopping the other recoveries.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -289,15 +290,18 @@ TEST_F(MonitorCli, EveryOutlivesAnUnusableTargetAndStopsOnSigterm) {
 // (SIGTERM, as systemd does), it stops waiting at once, leaves this cycle's alerts pending
 // and says why. The next monitor to get the turn finds them still to announce.
 TEST_F(MonitorCli, SigtermEndsTheWaitForAnotherMonitorsTurnAtTheAlerts) {
-  auto failed = load(write_source("a.csv", 1), "edgar", "b1", {{"IDEMLOAD_FAILPOINTS", "after_chunk_commit=error@2"}});
+  auto failed = load(write_source("a.csv", 1), "edgar", "b1",
+                     {{"IDEMLOAD_FAILPOINTS", "after_chunk_commit=error@2"}});
   ASSERT_EQ(failed.exit_code, 1) << failed.err << failed.out;
   auto target = targets::open_target(url_);
   auto held = target->lock("idemload:monitor:alerts", std::chrono::milliseconds(1000));
   std::string out = dir_.file("wait.out");
-  MonitorProcess monitor({"monitor", "--every", "1h", "--target", url_, "--json", "--alert", "command:/bin/true"}, out,
-                         dir_.file("wait.err"));
+  MonitorProcess monitor(
+      {"monitor", "--every", "1h", "--target", url_, "--json", "--alert", "command:/bin/true"}, out,
+      dir_.file("wait.err"));
   ASSERT_TRUE(monitor.started());
-  std::this_thread::sleep_for(std::chrono::seconds(1));  // into its wait (a signal before it ends it too)
+  // Into its wait (a signal that comes before the wait ends it as well).
+  std::this_thread::sleep_for(std::chrono::seconds(1));
   auto code = monitor.stop_within(SIGTERM, std::chrono::seconds(60));
   ASSERT_TRUE(code.has_value()) << "still waiting a minute after SIGTERM";
   EXPECT_EQ(*code, 0) << read_file(dir_.file("wait.err"));
@@ -306,7 +310,8 @@ TEST_F(MonitorCli, SigtermEndsTheWaitForAnotherMonitorsTurnAtTheAlerts) {
   EXPECT_EQ(kinds(lines[0]), std::vector<std::string>{"failed"}) << lines[0].dump();
   EXPECT_TRUE(lines[0]["findings"][0]["delivered_to"].empty()) << lines[0].dump();
   ASSERT_EQ(lines[0]["errors"].size(), 1u) << lines[0].dump();
-  EXPECT_NE(lines[0]["errors"][0].get<std::string>().find("another monitor holds the alert lock (asked to stop"),
+  EXPECT_NE(lines[0]["errors"][0].get<std::string>().find(
+                "another monitor holds the alert lock (asked to stop"),
             std::string::npos)
       << lines[0].dump();
 

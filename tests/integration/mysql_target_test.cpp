@@ -217,7 +217,7 @@ TEST_F(MysqlTarget, ALargeScopeIsCountedInTwoPiecesInOneSnapshot) {
 }
 
 // The same split, reached through a whole job: a load of at least kCountSplitKeys keys (here
-// 1.1 M EDGAR rows) cuts its count at the end in two, and one of fewer keys does not. A failing
+// 1.15 M EDGAR rows) cuts its count at the end in two, and one of fewer keys does not. A failing
 // pause between the two snapshots fails the big job after its chunks are committed; its re-run
 // inserts nothing and counts the batch exactly, in two pieces again.
 TEST_F(MysqlTarget, AJobOfOverAMillionKeysCountsItsBatchInTwoPieces) {
@@ -226,14 +226,16 @@ TEST_F(MysqlTarget, AJobOfOverAMillionKeysCountsItsBatchInTwoPieces) {
   const std::string table = table_name();
   const std::string small = table_name();
   for (auto [name, rows] : {std::pair{"big", "1150000"}, std::pair{"small", "2000"}}) {
-    auto gen = run_idemload({"gen", "edgar", "--rows", rows, "--seed", "3", "--out", dir.file(std::string(name) + ".parquet")});
+    auto gen = run_idemload({"gen", "edgar", "--rows", rows, "--seed", "3", "--out",
+                             dir.file(std::string(name) + ".parquet")});
     ASSERT_EQ(gen.exit_code, 0) << gen.err;
   }
   auto load = [&](const std::string& file, const std::string& into, const std::string& failpoint) {
-    auto result = run_idemload({"load", dir.file(file), "--target", url_, "--table", into, "--key", "ip,date,time",
-                                "--batch", "b1", "--primary-key", "--json"},
+    auto result = run_idemload({"load", dir.file(file), "--target", url_, "--table", into, "--key",
+                                "ip,date,time", "--batch", "b1", "--primary-key", "--json"},
                                {{"IDEMLOAD_FAILPOINTS", failpoint}});
-    return std::pair{result, result.out.empty() ? nlohmann::json::object() : nlohmann::json::parse(result.out)};
+    return std::pair{
+        result, result.out.empty() ? nlohmann::json::object() : nlohmann::json::parse(result.out)};
   };
   auto [small_run, small_doc] = load("small.parquet", small, "between_count_snapshots=error");
   EXPECT_EQ(small_run.exit_code, 0) << small_run.err << small_run.out;
@@ -241,7 +243,9 @@ TEST_F(MysqlTarget, AJobOfOverAMillionKeysCountsItsBatchInTwoPieces) {
   auto [failed, failed_doc] = load("big.parquet", table, "between_count_snapshots=error");
   EXPECT_EQ(failed.exit_code, 1) << failed.err << failed.out;
   EXPECT_EQ(failed_doc["state"], "failed") << failed.out;
-  EXPECT_NE(failed_doc["error"].get<std::string>().find("between_count_snapshots"), std::string::npos) << failed.out;
+  EXPECT_NE(failed_doc["error"].get<std::string>().find("between_count_snapshots"),
+            std::string::npos)
+      << failed.out;
   const int64_t distinct = failed_doc["rows_distinct"].get<int64_t>();
   ASSERT_GE(distinct, static_cast<int64_t>(strategies::kCountSplitKeys));
   EXPECT_EQ(failed_doc["rows_inserted"].get<int64_t>(), distinct);
@@ -253,7 +257,8 @@ TEST_F(MysqlTarget, AJobOfOverAMillionKeysCountsItsBatchInTwoPieces) {
   ASSERT_EQ(rerun.exit_code, 0) << rerun.err << rerun.out;
   EXPECT_EQ(rerun_doc["rows_inserted"].get<int64_t>(), 0);
   EXPECT_EQ(rerun_doc["rows_after"].get<int64_t>(), distinct);
-  EXPECT_EQ(one(fmt::format("SELECT COUNT(*) FROM {}", target_->quote(table))), std::to_string(distinct));
+  EXPECT_EQ(one(fmt::format("SELECT COUNT(*) FROM {}", target_->quote(table))),
+            std::to_string(distinct));
 }
 
 TEST_F(MysqlTarget, PlainInsertRefusesAKeyThatLoadDataLocalWouldSkipSilently) {

@@ -161,7 +161,8 @@ TEST_F(SqliteTarget, DatesAndTimestampsOfEveryYearComeBackAsWritten) {
   ASSERT_EQ(writer->write(batch) + writer->flush(), static_cast<int64_t>(values.size()));
   std::vector<std::pair<int64_t, int64_t>> scanned;
   target_->scan("w", schema, Scope::lineage("b"), 1000, [&](const Batch& rows) {
-    for (size_t row = 0; row < rows.num_rows(); ++row) scanned.emplace_back(rows.column(0).int_at(row), rows.column(1).int_at(row));
+    for (size_t row = 0; row < rows.num_rows(); ++row)
+      scanned.emplace_back(rows.column(0).int_at(row), rows.column(1).int_at(row));
   });
   std::sort(scanned.begin(), scanned.end());
   auto expected = values;

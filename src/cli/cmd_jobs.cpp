@@ -75,8 +75,10 @@ int list_jobs(const JobsFlags& flags, const Globals& globals) {
     std::string chain = format_time_ms(job.started_at);
     if (!job.parent_job_id.empty()) chain += " recovers " + job.parent_job_id.substr(0, 13);
     if (!job.recovered_by.empty()) chain += " recovered by " + job.recovered_by.substr(0, 13);
+    // -1: not counted (the job failed or was killed first).
+    const std::string after = job.rows_after < 0 ? "-" : std::to_string(job.rows_after);
     std::cout << fmt::format("{:<36}  {:<10}  {:<13}  {:<16}  {:<14}  {:>10}  {:>10}  {}\n", job.job_id, job.state,
-                             job.strategy, job.table_name, job.batch, job.rows_inserted, job.rows_after, chain);
+                             job.strategy, job.table_name, job.batch, job.rows_inserted, after, chain);
   }
   return kExitOk;
 }

@@ -436,12 +436,14 @@ std::string JobResult::summary() const {
         "--force runs it anyway.",
         job.table_name, job.batch, noop_job_id, job.state);
   }
+  // -1: not counted (the job failed or was killed first).
+  auto counted = [](int64_t rows) { return rows < 0 ? std::string("?") : std::to_string(rows); };
   std::string text = fmt::format(
       "Job {} ({}) {}: table {} batch {}. Read {} rows ({} rejected, {} duplicate keys dropped, {} distinct); "
       "scope had {} rows, {} inserted, {} deleted, now {}. {:.2f} s.",
       job.job_id, job.strategy, job.state, job.table_name, job.batch, job.rows_read, job.rows_rejected,
-      rows_duplicate, job.rows_distinct, job.rows_before, job.rows_inserted, job.rows_deleted, job.rows_after,
-      seconds);
+      rows_duplicate, job.rows_distinct, counted(job.rows_before), job.rows_inserted, job.rows_deleted,
+      counted(job.rows_after), seconds);
   if (!job.parent_job_id.empty() && job.state == kSucceeded) {
     text += fmt::format(" Recovers job {}.", job.parent_job_id);
   }

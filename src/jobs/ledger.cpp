@@ -85,10 +85,10 @@ JobRow Ledger::row_from(const targets::ResultRow& row) {
   job.rows_read = number(13);
   job.rows_rejected = number(14);
   job.rows_distinct = number(15);
-  job.rows_before = number(16);
+  job.rows_before = number(16, -1);
   job.rows_inserted = number(17);
   job.rows_deleted = number(18);
-  job.rows_after = number(19);
+  job.rows_after = number(19, -1);
   job.keys_only_in_scope = number(20, -1);
   job.error = text(21);
   job.recovered_by = text(22);

@@ -36,10 +36,12 @@ struct JobRow {
   int64_t rows_read = 0;
   int64_t rows_rejected = 0;
   int64_t rows_distinct = 0;
-  int64_t rows_before = 0;
+  // The counts of the scope at the start and at the end; -1 = not counted (the job failed, or
+  // is still running, before that count).
+  int64_t rows_before = -1;
   int64_t rows_inserted = 0;
   int64_t rows_deleted = 0;
-  int64_t rows_after = 0;
+  int64_t rows_after = -1;
   int64_t keys_only_in_scope = -1;  // -1 = unknown
   std::string error;
   std::string recovered_by;

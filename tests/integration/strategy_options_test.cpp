@@ -1,11 +1,13 @@
 // Strategy options and refusals on every database: schema mismatches refused before any write,
 // upsert without a key index refused, push-down anti-join equal to the client one, upsert's
-// DO UPDATE, overwrite's scopes, and a connection dropped mid-load (terminated from a second
-// connection) that fails the job and is repaired by the re-run.
+// DO UPDATE, overwrite's scopes, counts a failed or killed job never took (-1), and a
+// connection dropped mid-load (terminated from a second connection) that fails the job and is
+// repaired by the re-run.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <future>
 #include <thread>
@@ -187,6 +189,49 @@ TEST_P(StrategyOptions, TheKeyScanCountsTheScopeAtTheStart) {
   EXPECT_NE(json(failed)["error"].get<std::string>().find("the scope holds 360 rows, but the source has 300 distinct"),
             std::string::npos)
       << failed.out;
+}
+
+// A count the job never took is -1 (not counted), in the ledger and in its output, not a 0
+// that reads like an empty scope: a job killed before it read the keys in scope (its ledger row
+// still says running), and one that failed after its writes but before the count at the end.
+// `jobs` shows "-" for it.
+TEST_P(StrategyOptions, CountsAJobNeverTookAreMinusOneNotZero) {
+  ASSERT_EQ(load("seed.csv").exit_code, 0);
+  const std::vector<std::string> staging = {"load",  dir_.file("staging.csv"), "--target", url_, "--table", table_,
+                                            "--key", "ip,date,time",           "--batch",  "b1", "--json"};
+  auto killed = run_idemload(staging, {{"IDEMLOAD_FAILPOINTS", "after_ledger_start=kill"}});
+  ASSERT_EQ(killed.term_signal, SIGKILL) << killed.err << killed.out;
+  auto listed = run_idemload({"jobs", "--target", url_, "--table", table_, "--json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  auto jobs = nlohmann::json::parse(listed.out);
+  ASSERT_EQ(jobs.size(), 2u) << listed.out;
+  EXPECT_EQ(jobs[0]["state"], "running") << listed.out;  // newest first
+  EXPECT_EQ(jobs[0]["rows_before"].get<int64_t>(), -1) << listed.out;
+  EXPECT_EQ(jobs[0]["rows_after"].get<int64_t>(), -1) << listed.out;
+  EXPECT_EQ(jobs[1]["rows_after"].get<int64_t>(), 60) << listed.out;
+
+  auto failed = run_idemload(staging, {{"IDEMLOAD_FAILPOINTS", "before_ledger_finish=error"}});
+  ASSERT_EQ(failed.exit_code, 1) << failed.err << failed.out;
+  auto late = nlohmann::json::parse(failed.out);
+  EXPECT_EQ(late["rows_before"].get<int64_t>(), 60) << failed.out;
+  EXPECT_EQ(late["rows_after"].get<int64_t>(), -1) << failed.out;
+  EXPECT_EQ(late["rows_inserted"].get<int64_t>(), 240) << failed.out;
+  auto shown = run_idemload({"jobs", "show", late["job_id"].get<std::string>(), "--target", url_, "--json"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  auto row = nlohmann::json::parse(shown.out);
+  EXPECT_EQ(row["state"], "failed") << shown.out;
+  EXPECT_EQ(row["rows_before"].get<int64_t>(), 60) << shown.out;
+  EXPECT_EQ(row["rows_after"].get<int64_t>(), -1) << shown.out;
+  auto table = run_idemload({"jobs", "--target", url_, "--table", table_});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  const size_t line = table.out.find(late["job_id"].get<std::string>());
+  ASSERT_NE(line, std::string::npos) << table.out;
+  const std::string text = table.out.substr(line, table.out.find('\n', line) - line);
+  EXPECT_NE(text.find(fmt::format("{:>10}  {:>10}  ", 240, "-")), std::string::npos) << text;
+
+  auto recovered = load("staging.csv");
+  ASSERT_EQ(recovered.exit_code, 0) << recovered.err << recovered.out;
+  EXPECT_EQ(nlohmann::json::parse(recovered.out)["rows_after"].get<int64_t>(), 300) << recovered.out;
 }
 
 // A re-run whose source is mostly in scope already decodes the source on a thread of its own

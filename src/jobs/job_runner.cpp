@@ -230,10 +230,10 @@ JobResult run_load(const LoadRequest& input, const ProgressCallback& progress) {
   job.pid = ::getpid();
   job.request = request.to_json().dump();
   ledger.insert(job);
-  IDEMLOAD_FAILPOINT(after_ledger_start);
 
   std::unique_ptr<Heartbeat> heartbeat;
   try {
+    IDEMLOAD_FAILPOINT(after_ledger_start);  // inside: an error here is recorded like any other
     heartbeat = std::make_unique<Heartbeat>(target->reconnect(), job.job_id, request.heartbeat_ms);
 
     strategies::StrategyContext context;

@@ -193,8 +193,8 @@ TEST_P(StrategyOptions, TheKeyScanCountsTheScopeAtTheStart) {
 
 // A count the job never took is -1 (not counted), in the ledger and in its output, not a 0
 // that reads like an empty scope: a job killed before it read the keys in scope (its ledger row
-// still says running), and one that failed after its writes but before the count at the end.
-// `jobs` shows "-" for it.
+// still says running), one that failed there, and one that failed after its writes but before
+// the count at the end. `jobs` shows "-" for it.
 TEST_P(StrategyOptions, CountsAJobNeverTookAreMinusOneNotZero) {
   ASSERT_EQ(load("seed.csv").exit_code, 0);
   const std::vector<std::string> staging = {"load",  dir_.file("staging.csv"), "--target", url_, "--table", table_,
@@ -209,6 +209,13 @@ TEST_P(StrategyOptions, CountsAJobNeverTookAreMinusOneNotZero) {
   EXPECT_EQ(jobs[0]["rows_before"].get<int64_t>(), -1) << listed.out;
   EXPECT_EQ(jobs[0]["rows_after"].get<int64_t>(), -1) << listed.out;
   EXPECT_EQ(jobs[1]["rows_after"].get<int64_t>(), 60) << listed.out;
+
+  auto early = run_idemload(staging, {{"IDEMLOAD_FAILPOINTS", "after_ledger_start=error"}});
+  ASSERT_EQ(early.exit_code, 1) << early.err << early.out;
+  auto first = nlohmann::json::parse(early.out);
+  EXPECT_EQ(first["state"], "failed") << early.out;
+  EXPECT_EQ(first["rows_before"].get<int64_t>(), -1) << early.out;
+  EXPECT_EQ(first["rows_after"].get<int64_t>(), -1) << early.out;
 
   auto failed = run_idemload(staging, {{"IDEMLOAD_FAILPOINTS", "before_ledger_finish=error"}});
   ASSERT_EQ(failed.exit_code, 1) << failed.err << failed.out;

@@ -135,19 +135,10 @@ static bool days_in_month_ok(int64_t year, unsigned month, unsigned day) {
   return day <= limit;
 }
 
-std::optional<int64_t> parse_date(std::string_view text) {
-  unsigned year = 0, month = 0, day = 0;
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-  if (!read_digits(text, 0, 4, year) || !read_digits(text, 5, 2, month) || !read_digits(text, 8, 2, day))
-    return std::nullopt;
-  if (!days_in_month_ok(year, month, day)) return std::nullopt;
-  return days_from_civil(year, month, day);
-}
-
-// The date at the start of `text` in any form format_date writes: a year of four digits or
-// more, or a negative one of three or more ("-005-03-01"), then -MM-DD. Its length goes to
-// `length`. Years stay under 10^9, so that the days stay far inside int64.
-static std::optional<int64_t> parse_wide_date_prefix(std::string_view text, size_t& length) {
+// The date at the start of `text`: YYYY-MM-DD, or with `wide` any form format_date writes (a
+// year of four digits or more, or a negative one of three or more: "-005-03-01"). Its length
+// goes to `length`. Years stay under 10^9, so that the days stay far inside int64.
+static std::optional<int64_t> parse_date_prefix(std::string_view text, bool wide, size_t& length) {
   const bool negative = !text.empty() && text[0] == '-';
   size_t pos = negative ? 1 : 0;
   int64_t year = 0;
@@ -156,10 +147,10 @@ static std::optional<int64_t> parse_wide_date_prefix(std::string_view text, size
     if (++digits > 9) return std::nullopt;
     year = year * 10 + (text[pos++] - '0');
   }
+  if (wide ? digits < (negative ? 3u : 4u) : negative || digits != 4) return std::nullopt;
   unsigned month = 0, day = 0;
-  if (digits < (negative ? 3u : 4u) || pos + 6 > text.size() || text[pos] != '-' ||
-      text[pos + 3] != '-' || !read_digits(text, pos + 1, 2, month) ||
-      !read_digits(text, pos + 4, 2, day)) {
+  if (pos + 6 > text.size() || text[pos] != '-' || text[pos + 3] != '-' ||
+      !read_digits(text, pos + 1, 2, month) || !read_digits(text, pos + 4, 2, day)) {
     return std::nullopt;
   }
   if (negative) year = -year;
@@ -168,12 +159,15 @@ static std::optional<int64_t> parse_wide_date_prefix(std::string_view text, size
   return days_from_civil(year, month, day);
 }
 
-std::optional<int64_t> parse_wide_date(std::string_view text) {
+static std::optional<int64_t> parse_whole_date(std::string_view text, bool wide) {
   size_t length = 0;
-  auto days = parse_wide_date_prefix(text, length);
+  auto days = parse_date_prefix(text, wide, length);
   if (!days || length != text.size()) return std::nullopt;
   return days;
 }
+
+std::optional<int64_t> parse_date(std::string_view text) { return parse_whole_date(text, false); }
+std::optional<int64_t> parse_wide_date(std::string_view text) { return parse_whole_date(text, true); }
 
 std::optional<int64_t> parse_time(std::string_view text) {
   unsigned hour = 0, minute = 0, second = 0;
@@ -195,13 +189,8 @@ std::optional<int64_t> parse_time(std::string_view text) {
 
 // parse_timestamp, and with `wide` parse_wide_timestamp.
 static std::optional<int64_t> parse_timestamp_as(std::string_view text, bool wide) {
-  size_t date_length = 10;
-  std::optional<int64_t> days;
-  if (wide) {
-    days = parse_wide_date_prefix(text, date_length);
-  } else if (text.size() >= 10) {
-    days = parse_date(text.substr(0, 10));
-  }
+  size_t date_length = 0;
+  const std::optional<int64_t> days = parse_date_prefix(text, wide, date_length);
   if (!days) return std::nullopt;
   // Days and time of day together may still leave int64 (a wide year far from ours). Before
   // 1970 a day less is multiplied and its microseconds added to the time instead, so that the

@@ -1,10 +1,14 @@
 // SQLite-specific behaviour of the target: a large scope's scan read by two connections at once,
 // over the pieces of its rowids, in one snapshot; dates and timestamps, which SQLite keeps as
-// text, of every year.
+// text, of every year; a writer's WAL checkpointed on a thread of its own.
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
 #include <limits>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -168,6 +172,56 @@ TEST_F(SqliteTarget, DatesAndTimestampsOfEveryYearComeBackAsWritten) {
   auto expected = values;
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(scanned, expected);
+}
+
+// The connection's wal_autocheckpoint, in pages (0: it checkpoints nothing itself).
+int64_t wal_autocheckpoint(Target& target) {
+  return parse_int64(target.query("PRAGMA wal_autocheckpoint").at(0).at(0).value_or(""))
+      .value_or(-1);
+}
+
+// A writer's commits are checkpointed on a thread and a connection of its own. While the writer
+// lives, its connection checkpoints nothing itself; yet after each commit of more pages than
+// its wal_autocheckpoint, with no other connection checkpointing and no further commit, the
+// database file catches up with everything committed. Once the writer is gone, the connection
+// checkpoints as it did before.
+TEST_F(SqliteTarget, AWritersCommitsAreCheckpointedOffItsThread) {
+  target_->execute("PRAGMA wal_autocheckpoint = 300", {});
+  const Schema schema({field("k", Type::kInt64), field("payload", Type::kString)});
+  target_->create_table("t", schema, CreateOptions{{"k"}, true});
+  const std::string path = dir_.file("t.sqlite");
+  const std::string payload(1000, 'x');
+  int64_t next_k = 0;
+  {
+    auto writer = target_->writer("t", schema, {.lineage = "b"});
+    EXPECT_EQ(wal_autocheckpoint(*target_), 0) << "the writer's own connection still checkpoints";
+    for (int chunk = 0; chunk < 6; ++chunk) {
+      Batch batch(std::make_shared<const Schema>(schema));
+      for (int row = 0; row < 2000; ++row) {  // about 500 pages
+        batch.column(0).append_int(next_k++);
+        batch.column(1).append_bytes(payload);
+      }
+      target_->begin();
+      ASSERT_EQ(writer->write(batch), 2000);
+      target_->commit();
+      const auto pages =
+          parse_int64(target_->query("PRAGMA page_count").at(0).at(0).value_or("")).value_or(0);
+      const auto page_size =
+          parse_int64(target_->query("PRAGMA page_size").at(0).at(0).value_or("")).value_or(0);
+      const auto committed = static_cast<std::uintmax_t>(pages * page_size);
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      while (std::filesystem::file_size(path) < committed &&
+             std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      ASSERT_GE(std::filesystem::file_size(path), committed)
+          << "chunk " << chunk
+          << ": the database file did not catch up with the WAL within a minute";
+    }
+  }
+  EXPECT_EQ(wal_autocheckpoint(*target_), 300);
+  auto other = open_target("sqlite:" + path);
+  EXPECT_EQ(other->count("t", Scope::lineage("b")), next_k);
 }
 
 }  // namespace

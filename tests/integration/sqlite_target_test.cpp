@@ -183,8 +183,10 @@ int64_t wal_autocheckpoint(Target& target) {
 // A writer's commits are checkpointed on a thread and a connection of its own. While the writer
 // lives, its connection checkpoints nothing itself; yet after each commit of more pages than
 // its wal_autocheckpoint, with no other connection checkpointing and no further commit, the
-// database file catches up with everything committed. Once the writer is gone, the connection
-// checkpoints as it did before.
+// database file catches up with everything committed. Commits back to back, each beginning
+// before the checkpoint of the one before has ended, still let the WAL start over: it stays
+// near kCatchUpFactor (16) times wal_autocheckpoint pages instead of holding every commit.
+// Once the writer is gone, the connection checkpoints as it did before.
 TEST_F(SqliteTarget, AWritersCommitsAreCheckpointedOffItsThread) {
   target_->execute("PRAGMA wal_autocheckpoint = 300", {});
   const Schema schema({field("k", Type::kInt64), field("payload", Type::kString)});
@@ -192,23 +194,29 @@ TEST_F(SqliteTarget, AWritersCommitsAreCheckpointedOffItsThread) {
   const std::string path = dir_.file("t.sqlite");
   const std::string payload(1000, 'x');
   int64_t next_k = 0;
+  auto pragma = [&](const std::string& name) {
+    return parse_int64(target_->query("PRAGMA " + name).at(0).at(0).value_or("")).value_or(0);
+  };
+  const auto page_size = static_cast<std::uintmax_t>(pragma("page_size"));
+  // Commits about 500 pages and returns the database's size in pages then, read before the
+  // commit: a read while a checkpoint runs would keep the pages after it from being copied.
+  auto commit_chunk = [&](BulkWriter& writer) {
+    Batch batch(std::make_shared<const Schema>(schema));
+    for (int row = 0; row < 2000; ++row) {
+      batch.column(0).append_int(next_k++);
+      batch.column(1).append_bytes(payload);
+    }
+    target_->begin();
+    EXPECT_EQ(writer.write(batch), 2000);
+    const auto pages = static_cast<std::uintmax_t>(pragma("page_count"));
+    target_->commit();
+    return pages;
+  };
   {
     auto writer = target_->writer("t", schema, {.lineage = "b"});
     EXPECT_EQ(wal_autocheckpoint(*target_), 0) << "the writer's own connection still checkpoints";
     for (int chunk = 0; chunk < 6; ++chunk) {
-      Batch batch(std::make_shared<const Schema>(schema));
-      for (int row = 0; row < 2000; ++row) {  // about 500 pages
-        batch.column(0).append_int(next_k++);
-        batch.column(1).append_bytes(payload);
-      }
-      target_->begin();
-      ASSERT_EQ(writer->write(batch), 2000);
-      target_->commit();
-      const auto pages =
-          parse_int64(target_->query("PRAGMA page_count").at(0).at(0).value_or("")).value_or(0);
-      const auto page_size =
-          parse_int64(target_->query("PRAGMA page_size").at(0).at(0).value_or("")).value_or(0);
-      const auto committed = static_cast<std::uintmax_t>(pages * page_size);
+      const auto committed = commit_chunk(*writer) * page_size;
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
       while (std::filesystem::file_size(path) < committed &&
              std::chrono::steady_clock::now() < deadline) {
@@ -218,6 +226,10 @@ TEST_F(SqliteTarget, AWritersCommitsAreCheckpointedOffItsThread) {
           << "chunk " << chunk
           << ": the database file did not catch up with the WAL within a minute";
     }
+    // 24 chunks back to back: about 12 000 pages, against a WAL that starts over past 4 800.
+    for (int chunk = 0; chunk < 24; ++chunk) commit_chunk(*writer);
+    const auto wal_pages = std::filesystem::file_size(path + "-wal") / page_size;
+    EXPECT_LT(wal_pages, 7000u) << "the WAL did not start over";
   }
   EXPECT_EQ(wal_autocheckpoint(*target_), 300);
   auto other = open_target("sqlite:" + path);

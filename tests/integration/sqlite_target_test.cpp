@@ -174,10 +174,10 @@ TEST_F(SqliteTarget, DatesAndTimestampsOfEveryYearComeBackAsWritten) {
   EXPECT_EQ(scanned, expected);
 }
 
-// The connection's wal_autocheckpoint, in pages (0: it checkpoints nothing itself).
-int64_t wal_autocheckpoint(Target& target) {
-  return parse_int64(target.query("PRAGMA wal_autocheckpoint").at(0).at(0).value_or(""))
-      .value_or(-1);
+// The integer a PRAGMA returns on `target`'s connection (-1 when it returns none), e.g.
+// wal_autocheckpoint: the pages past which a commit checkpoints (0: it checkpoints nothing).
+int64_t pragma_int(Target& target, const std::string& name) {
+  return parse_int64(target.query("PRAGMA " + name).at(0).at(0).value_or("")).value_or(-1);
 }
 
 // A writer's commits are checkpointed on a thread and a connection of its own. While the writer
@@ -194,10 +194,7 @@ TEST_F(SqliteTarget, AWritersCommitsAreCheckpointedOffItsThread) {
   const std::string path = dir_.file("t.sqlite");
   const std::string payload(1000, 'x');
   int64_t next_k = 0;
-  auto pragma = [&](const std::string& name) {
-    return parse_int64(target_->query("PRAGMA " + name).at(0).at(0).value_or("")).value_or(0);
-  };
-  const auto page_size = static_cast<std::uintmax_t>(pragma("page_size"));
+  const auto page_size = static_cast<std::uintmax_t>(pragma_int(*target_, "page_size"));
   // Commits about 500 pages and returns the database's size in pages then, read before the
   // commit: a read while a checkpoint runs would keep the pages after it from being copied.
   auto commit_chunk = [&](BulkWriter& writer) {
@@ -208,13 +205,14 @@ TEST_F(SqliteTarget, AWritersCommitsAreCheckpointedOffItsThread) {
     }
     target_->begin();
     EXPECT_EQ(writer.write(batch), 2000);
-    const auto pages = static_cast<std::uintmax_t>(pragma("page_count"));
+    const auto pages = static_cast<std::uintmax_t>(pragma_int(*target_, "page_count"));
     target_->commit();
     return pages;
   };
   {
     auto writer = target_->writer("t", schema, {.lineage = "b"});
-    EXPECT_EQ(wal_autocheckpoint(*target_), 0) << "the writer's own connection still checkpoints";
+    EXPECT_EQ(pragma_int(*target_, "wal_autocheckpoint"), 0)
+        << "the writer's own connection still checkpoints";
     for (int chunk = 0; chunk < 6; ++chunk) {
       const auto committed = commit_chunk(*writer) * page_size;
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -231,7 +229,7 @@ TEST_F(SqliteTarget, AWritersCommitsAreCheckpointedOffItsThread) {
     const auto wal_pages = std::filesystem::file_size(path + "-wal") / page_size;
     EXPECT_LT(wal_pages, 7000u) << "the WAL did not start over";
   }
-  EXPECT_EQ(wal_autocheckpoint(*target_), 300);
+  EXPECT_EQ(pragma_int(*target_, "wal_autocheckpoint"), 300);
   auto other = open_target("sqlite:" + path);
   EXPECT_EQ(other->count("t", Scope::lineage("b")), next_k);
 }

@@ -11,6 +11,9 @@ void byte_stream_split_decode(const uint8_t* data, size_t size, size_t count, si
     throw Error::Corruption({}, fmt::format("BYTE_STREAM_SPLIT data of {} bytes does not hold {} values of {} bytes", size,
                                             count, width));
   }
+  // No values (a page of nulls only): `out` may be the null data() of an empty buffer, and
+  // even an offset of zero streams from it is undefined.
+  if (count == 0) return;
   const size_t stride = size / width;
   for (size_t stream = 0; stream < width; ++stream) {
     const uint8_t* src = data + stream * stride;

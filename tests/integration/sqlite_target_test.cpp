@@ -1,6 +1,9 @@
 // SQLite-specific behaviour of the target: a large scope's scan read by two connections at once,
 // over the pieces of its rowids, in one snapshot; dates and timestamps, which SQLite keeps as
 // text, of every year; a writer's WAL checkpointed on a thread of its own.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -11,8 +14,6 @@
 #include <thread>
 #include <utility>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/failpoint.h"
 #include "core/value_text.h"
@@ -95,6 +96,76 @@ TEST_F(SqliteTarget, LargeScopeIsScannedInTwoHalvesInOneSnapshot) {
   target_->execute("INSERT INTO t (k, payload, _batch) VALUES (-1, 'after', 'c')", {});
   target_->commit();
   EXPECT_EQ(target_->count(table, Scope::lineage("c")), 1);
+}
+
+// What a scan of the keys (s, k) of table w hands over: each row's k, and whether some batch
+// handed k in descending order.
+struct KeysScanned {
+  std::vector<int64_t> ks;
+  bool k_went_down = false;
+};
+KeysScanned scan_keys(Target& target, const Scope& scope) {
+  KeysScanned scanned;
+  target.scan("w", Schema({field("s", Type::kString), field("k", Type::kInt64)}), scope, 1000,
+              [&](const Batch& batch) {
+                for (size_t row = 0; row < batch.num_rows(); ++row) {
+                  const int64_t k = batch.column(1).int_at(row);
+                  if (row > 0 && k < batch.column(1).int_at(row - 1)) scanned.k_went_down = true;
+                  scanned.ks.push_back(k);
+                }
+              });
+  std::sort(scanned.ks.begin(), scanned.ks.end());
+  return scanned;
+}
+
+std::vector<int64_t> zero_to(int64_t end) {
+  std::vector<int64_t> ks(static_cast<size_t>(end));
+  for (int64_t k = 0; k < end; ++k) ks[static_cast<size_t>(k)] = k;
+  return ks;
+}
+
+// When every row of the table is in scope, the scan of a key reads its pieces from the key's
+// index, as ranges of its first column (s). Rows are inserted with s descending as k and the
+// rowid ascend: a batch read from the index hands k in descending order, one read by rowid in
+// ascending order. Every row is handed over once: those whose s is NULL (no range holds them),
+// a number or a blob (s has no type, so no affinity turns them into text: the ranges meet
+// values of every storage class), and text. With one row of another batch, or one without a
+// batch, the scope is no longer the whole table: the pieces are rowids again, and that row is
+// not handed over.
+TEST_F(SqliteTarget, AWholeTableScopeIsScannedOverTheKeysIndex) {
+  target_->execute("CREATE TABLE w (s, k INTEGER, payload TEXT, _batch TEXT, PRIMARY KEY (s, k))",
+                   {});
+  target_->execute("CREATE INDEX w_batch ON w (_batch)", {});
+  fill(*target_,
+       "INSERT INTO w (s, k, payload, _batch) SELECT CASE WHEN k % 97 = 0 THEN NULL WHEN k % 89 = "
+       "0 THEN 1000000 - k "
+       "WHEN k % 83 = 0 THEN CAST(printf('%07d', 1000000 - k) AS BLOB) ELSE printf('%07d', 1000000 "
+       "- k) END, k, "
+       "'p', 'a' FROM c");
+  ASSERT_EQ(target_->query("SELECT count(*) FROM w WHERE s IS NULL", {}).at(0).at(0), "3093");
+  ASSERT_EQ(target_->query("SELECT count(*) FROM w WHERE typeof(s) = 'blob'", {}).at(0).at(0),
+            "3537");
+
+  KeysScanned whole = scan_keys(*target_, Scope::lineage("a"));
+  EXPECT_TRUE(whole.k_went_down) << "the pieces were not read from the key's index";
+  EXPECT_TRUE(whole.ks == zero_to(300000)) << whole.ks.size() << " rows handed over";
+  whole = scan_keys(*target_, Scope::all());
+  EXPECT_TRUE(whole.k_went_down) << "the pieces were not read from the key's index";
+  EXPECT_TRUE(whole.ks == zero_to(300000)) << whole.ks.size() << " rows handed over";
+
+  for (const char* other : {"'b'", "NULL"}) {
+    SCOPED_TRACE(other);
+    target_->execute(
+        fmt::format("INSERT INTO w (s, k, payload, _batch) VALUES ('0000000', 300000, 'p', {})",
+                    other),
+        {});
+    const KeysScanned part = scan_keys(*target_, Scope::lineage("a"));
+    EXPECT_FALSE(part.k_went_down)
+        << "read from the key's index, which holds rows of no batch or another";
+    EXPECT_TRUE(part.ks == zero_to(300000)) << part.ks.size() << " rows handed over";
+    EXPECT_EQ(scan_keys(*target_, Scope::all()).ks, zero_to(300001));
+    target_->execute("DELETE FROM w WHERE k = 300000", {});
+  }
 }
 
 // A column named rowid stands for the rowid in a condition: NULLs in it would fall in neither

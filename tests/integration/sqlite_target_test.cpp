@@ -131,7 +131,7 @@ std::vector<int64_t> zero_to(int64_t end) {
 // a number or a blob (s has no type, so no affinity turns them into text: the ranges meet
 // values of every storage class), and text. With one row of another batch, or one without a
 // batch, the scope is no longer the whole table: the pieces are rowids again, and that row is
-// not handed over.
+// not handed over. So they are when most rows share their first key column's value.
 TEST_F(SqliteTarget, AWholeTableScopeIsScannedOverTheKeysIndex) {
   target_->execute("CREATE TABLE w (s, k INTEGER, payload TEXT, _batch TEXT, PRIMARY KEY (s, k))",
                    {});
@@ -166,6 +166,13 @@ TEST_F(SqliteTarget, AWholeTableScopeIsScannedOverTheKeysIndex) {
     EXPECT_EQ(scan_keys(*target_, Scope::all()).ks, zero_to(300001));
     target_->execute("DELETE FROM w WHERE k = 300000", {});
   }
+
+  // When one value fills a quarter of the rows or more, no bound could cut its piece, which
+  // one connection would read alone: the pieces are rowids again.
+  target_->execute("UPDATE w SET s = 'same' WHERE k % 3 <> 0", {});
+  const KeysScanned uncut = scan_keys(*target_, Scope::lineage("a"));
+  EXPECT_FALSE(uncut.k_went_down) << "read from the key's index, in a piece no bound cuts";
+  EXPECT_TRUE(uncut.ks == zero_to(300000)) << uncut.ks.size() << " rows handed over";
 }
 
 // A column named rowid stands for the rowid in a condition: NULLs in it would fall in neither

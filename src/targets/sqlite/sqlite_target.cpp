@@ -698,6 +698,27 @@ class SqliteTarget : public Target {
     return Value(copy);
   }
 
+  // The same storage class and bytes.
+  static bool same_value(sqlite3_value* a, sqlite3_value* b) {
+    const int type = sqlite3_value_type(a);
+    if (type != sqlite3_value_type(b)) return false;
+    switch (type) {
+      case SQLITE_NULL:
+        return true;
+      case SQLITE_INTEGER:
+        return sqlite3_value_int64(a) == sqlite3_value_int64(b);
+      case SQLITE_FLOAT:
+        return sqlite3_value_double(a) == sqlite3_value_double(b);
+      default: {
+        const void* bytes_a = sqlite3_value_blob(a);
+        const void* bytes_b = sqlite3_value_blob(b);
+        const int size = sqlite3_value_bytes(a);
+        return size == sqlite3_value_bytes(b) &&
+               (size == 0 || std::memcmp(bytes_a, bytes_b, static_cast<size_t>(size)) == 0);
+      }
+    }
+  }
+
   // True when SQLite answers `sql` from an index alone, searching it rather than reading the
   // table: every line of its plan reads "SEARCH <table> USING COVERING INDEX ...". The plan's
   // wording is not a stable interface: when it changes, the answer is only "no".
@@ -776,6 +797,13 @@ class SqliteTarget : public Target {
       sample.push_back(dup_value(sqlite3_column_value(stmt.get(), 0)));
     }
     if (sample.size() < kHalvedScanPieces) return std::nullopt;
+    // A value that fills a quarter of the sample fills a piece no bound can cut (a key whose
+    // first column is the batch's date, say): one connection would read it alone.
+    size_t run = 1;
+    for (size_t idx = 1; idx < sample.size(); ++idx) {
+      run = same_value(sample[idx - 1].get(), sample[idx].get()) ? run + 1 : 1;
+      if (run * 4 > sample.size()) return std::nullopt;
+    }
     for (size_t piece = 1; piece < kHalvedScanPieces; ++piece) {
       pieces.bounds.push_back(std::move(sample[piece * sample.size() / kHalvedScanPieces]));
     }

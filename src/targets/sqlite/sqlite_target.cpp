@@ -599,8 +599,7 @@ class SqliteTarget : public Target {
     // Piece p holds the rowids from bounds[p - 1] up to bounds[p] (the first and the last open-ended).
     std::vector<int64_t> bounds;
     for (uint64_t piece = 1; piece < kHalvedScanPieces; ++piece) {
-      const uint64_t offset = span / kHalvedScanPieces * piece + span % kHalvedScanPieces * piece / kHalvedScanPieces;
-      bounds.push_back(static_cast<int64_t>(static_cast<uint64_t>(*low) + offset + 1));
+      bounds.push_back(rowid_at(*low, span, piece, kHalvedScanPieces) + 1);
     }
     std::unique_ptr<SqliteTarget> other, lock;
     try {
@@ -622,60 +621,38 @@ class SqliteTarget : public Target {
       other->query("SELECT 1 FROM sqlite_master LIMIT 1", {});
       lock->rollback();
       // In the snapshot: a row of another batch committed before it would be in the index.
-      if (whole_table_in_scope(table, scope)) {
-        if (std::optional<IndexPieces> pieces = key_index_pieces(table, columns, *low, span)) {
-          // A copy of the bounds for each connection, each bound only by its own.
-          std::vector<Value> copies;
-          for (const Value& bound : pieces->bounds) copies.push_back(dup_value(bound.get()));
-          auto read_range = [&](SqliteTarget& on, size_t piece, const BatchSink& to) {
-            const std::vector<Value>& mine = &on == this ? pieces->bounds : copies;
-            std::string sql = select_list(table, columns);
-            std::vector<const sqlite3_value*> values;
-            if (piece == 0) {
-              sql += fmt::format(" WHERE {} IS NULL", pieces->column);
-            } else {
-              const char* joiner = " WHERE";
-              if (piece >= 2) {
-                sql += fmt::format("{} {} >= ?", joiner, pieces->column);
-                values.push_back(mine[piece - 2].get());
-                joiner = " AND";
-              }
-              if (piece <= mine.size()) {
-                sql += fmt::format("{} {} < ?", joiner, pieces->column);
-                values.push_back(mine[piece - 1].get());
-              }
-            }
-            on.scan_rows(sql, {}, table, columns, batch_rows, to, values);
-          };
-          scan_halves(
-              pieces->bounds.size() + 2,
-              [&](size_t piece, const BatchSink& to) { read_range(*this, piece, to); },
-              [&](size_t piece, const BatchSink& to) { read_range(*other, piece, to); }, sink,
-              kHalvedScanWaiting);
-          other->rollback();
-          rollback();
-          return true;
-        }
+      std::optional<IndexPieces> by_key;
+      if (whole_table_in_scope(table, scope)) by_key = key_index_pieces(table, columns, *low, span);
+      // A copy of the key's bounds for the other connection: each binds only its own.
+      std::vector<Value> copies;
+      if (by_key) {
+        for (const Value& bound : by_key->bounds) copies.push_back(dup_value(bound.get()));
       }
       auto read_piece = [&](SqliteTarget& on, size_t piece, const BatchSink& to) {
+        std::string sql = select_list(table, columns);
         Params params;
-        const std::string where = scope_clause(scope, params);
-        std::string sql = select_list(table, columns) + where;
-        const char* joiner = where.empty() ? " WHERE" : " AND";
-        if (piece > 0) {
-          sql += fmt::format("{} rowid >= ?", joiner);
-          params.emplace_back(bounds[piece - 1]);
-          joiner = " AND";
+        std::vector<const sqlite3_value*> values;
+        if (!by_key) {
+          const std::string where = scope_clause(scope, params);
+          sql += where + range_conditions("rowid", piece, bounds.size(), !where.empty());
+          if (piece > 0) params.emplace_back(bounds[piece - 1]);
+          if (piece < bounds.size()) params.emplace_back(bounds[piece]);
+        } else if (piece == 0) {
+          sql += fmt::format(" WHERE {} IS NULL", by_key->column);
+        } else {
+          const std::vector<Value>& mine = &on == this ? by_key->bounds : copies;
+          const size_t range = piece - 1;
+          sql += range_conditions(by_key->column, range, mine.size(), false);
+          if (range > 0) values.push_back(mine[range - 1].get());
+          if (range < mine.size()) values.push_back(mine[range].get());
         }
-        if (piece < bounds.size()) {
-          sql += fmt::format("{} rowid < ?", joiner);
-          params.emplace_back(bounds[piece]);
-        }
-        on.scan_rows(sql, params, table, columns, batch_rows, to);
+        on.scan_rows(sql, params, table, columns, batch_rows, to, values);
       };
       scan_halves(
-          kHalvedScanPieces, [&](size_t piece, const BatchSink& to) { read_piece(*this, piece, to); },
-          [&](size_t piece, const BatchSink& to) { read_piece(*other, piece, to); }, sink, kHalvedScanWaiting);
+          by_key ? by_key->bounds.size() + 2 : bounds.size() + 1,
+          [&](size_t piece, const BatchSink& to) { read_piece(*this, piece, to); },
+          [&](size_t piece, const BatchSink& to) { read_piece(*other, piece, to); }, sink,
+          kHalvedScanWaiting);
       other->rollback();
       rollback();  // read only: nothing to commit
       return true;
@@ -685,6 +662,28 @@ class SqliteTarget : public Target {
       rollback();
       throw;
     }
+  }
+
+  // The rowid `part` / `parts` of the way from `low` over `span` (unsigned: rowids may be
+  // anywhere in int64's range, and span * part may not fit).
+  static int64_t rowid_at(int64_t low, uint64_t span, uint64_t part, uint64_t parts) {
+    const uint64_t offset = span / parts * part + span % parts * part / parts;
+    return static_cast<int64_t>(static_cast<uint64_t>(low) + offset);
+  }
+
+  // The conditions of range `range` of bounds + 1 ranges of `column`: from bound range - 1
+  // (none for the first) up to bound range (none for the last), as " WHERE …" or, after a
+  // WHERE already written, " AND …". The caller binds the bounds in that order.
+  static std::string range_conditions(std::string_view column, size_t range, size_t bounds,
+                                      bool after_where) {
+    std::string sql;
+    const char* joiner = after_where ? " AND" : " WHERE";
+    if (range > 0) {
+      sql += fmt::format("{} {} >= ?", joiner, column);
+      joiner = " AND";
+    }
+    if (range < bounds) sql += fmt::format("{} {} < ?", joiner, column);
+    return sql;
   }
 
   // A value read back from the database, its storage class and bytes kept.
@@ -710,8 +709,13 @@ class SqliteTarget : public Target {
       case SQLITE_FLOAT:
         return sqlite3_value_double(a) == sqlite3_value_double(b);
       default: {
-        const void* bytes_a = sqlite3_value_blob(a);
-        const void* bytes_b = sqlite3_value_blob(b);
+        // Text as text: sqlite3_value_blob would mark a text value as a blob as well.
+        auto bytes_of = [type](sqlite3_value* value) -> const void* {
+          return type == SQLITE_TEXT ? static_cast<const void*>(sqlite3_value_text(value))
+                                     : sqlite3_value_blob(value);
+        };
+        const void* bytes_a = bytes_of(a);
+        const void* bytes_b = bytes_of(b);
         const int size = sqlite3_value_bytes(a);
         return size == sqlite3_value_bytes(b) &&
                (size == 0 || std::memcmp(bytes_a, bytes_b, static_cast<size_t>(size)) == 0);
@@ -783,9 +787,7 @@ class SqliteTarget : public Target {
     Params rowids;
     std::string marks;
     for (uint64_t idx = 0; idx < kIndexSamples; ++idx) {
-      const uint64_t offset =
-          span / kIndexSamples * idx + span % kIndexSamples * idx / kIndexSamples;
-      rowids.emplace_back(static_cast<int64_t>(static_cast<uint64_t>(low) + offset));
+      rowids.emplace_back(rowid_at(low, span, idx, kIndexSamples));
       marks += marks.empty() ? "?" : ", ?";
     }
     Statement stmt = prepare(

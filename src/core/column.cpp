@@ -62,6 +62,7 @@ Batch::Batch(std::shared_ptr<const Schema> schema) : schema_(std::move(schema)) 
 void Batch::clear() {
   for (auto& column : columns_) column.clear();
   source_rows.clear();
+  deferred.reset();
 }
 
 void Batch::reserve(size_t rows) {

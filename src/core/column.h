@@ -69,6 +69,21 @@ class Column {
   std::string bytes_;
 };
 
+// The columns of a batch that its reader has left undecoded (formats::BatchReader::
+// defer_columns), read later for only the rows wanted: a batch that carries one holds only the
+// columns its reader was asked to keep. Identifies rows by their file rows (Batch::
+// source_rows). May be used on another thread than the reader's, by one thread at a time.
+class DeferredColumns {
+ public:
+  virtual ~DeferredColumns() = default;
+  // The reader's schema() indexes of the columns left out, in order.
+  virtual const std::vector<size_t>& columns() const = 0;
+  // Appends to out[i] the value of the i-th column left out at each of `file_rows`, which
+  // ascend, each past every row an earlier call read. Throws as the reader's next() would for
+  // a damaged page, naming file, row group, column, page and row.
+  virtual void read(const std::vector<int64_t>& file_rows, const std::vector<Column*>& out) = 0;
+};
+
 class Batch {
  public:
   Batch() = default;
@@ -92,6 +107,8 @@ class Batch {
   // line, Parquet row) of each row; may be empty when unknown.
   std::string source_file;
   std::vector<int64_t> source_rows;
+  // Set by a reader that defers columns (see DeferredColumns); cleared by clear().
+  std::shared_ptr<DeferredColumns> deferred;
 
  private:
   std::shared_ptr<const Schema> schema_;

@@ -5,10 +5,11 @@
 
 namespace idemload::formats {
 
-PrefetchReader::PrefetchReader(BatchReader& inner, size_t depth)
+PrefetchReader::PrefetchReader(BatchReader& inner, size_t depth,
+                               std::function<void(const Batch&)> on_read)
     : inner_(inner), schema_(inner.schema()), rows_expected_(inner.rows_expected()) {
   for (size_t idx = 0; idx < std::max<size_t>(depth, 1); ++idx) spare_.emplace_back(schema_);
-  thread_.start([this] {
+  thread_.start([this, on_read = std::move(on_read)] {
     while (true) {
       std::unique_lock<std::mutex> lock(thread_.mutex);
       thread_.wait_for_room(lock, [&] { return !spare_.empty(); });
@@ -16,6 +17,7 @@ PrefetchReader::PrefetchReader(BatchReader& inner, size_t depth)
       spare_.pop_back();
       lock.unlock();
       const bool more = inner_.next(batch);
+      if (more && on_read) on_read(batch);
       const int64_t rejected = inner_.rows_rejected();
       lock.lock();
       if (!more) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -19,7 +20,11 @@ namespace idemload::formats {
 // (rejects: those found up to the last batch handed over). Destroying it stops the thread.
 class PrefetchReader : public BatchReader {
  public:
-  explicit PrefetchReader(BatchReader& inner, size_t depth = 2);
+  // `on_read` (when given) runs on the thread with each batch it reads, before the batch is
+  // handed over: work for the caller done ahead, in the batches' order. What it throws ends
+  // the stream as the inner reader's errors do.
+  explicit PrefetchReader(BatchReader& inner, size_t depth = 2,
+                          std::function<void(const Batch&)> on_read = nullptr);
   ~PrefetchReader() override;
   PrefetchReader(const PrefetchReader&) = delete;
   PrefetchReader& operator=(const PrefetchReader&) = delete;

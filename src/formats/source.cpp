@@ -146,6 +146,7 @@ void MultiFileReader::open_next() {
                                            paths_.front(), schema_->to_string()),
                                ErrorContext{.file = path});
     }
+    if (keep_) current_->defer_columns(*keep_);
     return;
   }
 }
@@ -173,6 +174,18 @@ bool MultiFileReader::next(Batch& out) {
     open_next();
   }
   return false;
+}
+
+bool MultiFileReader::defer_columns(const std::vector<size_t>& keep) {
+  if (options_.ignore_corrupt_files || keep_ || rows_read_ > 0 || !current_) return false;
+  if (!current_->defer_columns(keep)) return false;
+  keep_ = keep;
+  return true;
+}
+
+void MultiFileReader::stop_deferring() {
+  keep_.reset();
+  if (current_) current_->stop_deferring();
 }
 
 int64_t MultiFileReader::rows_rejected() const {

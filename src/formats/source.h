@@ -54,6 +54,19 @@ class BatchReader {
   // How many rows the whole stream holds, when the reader can tell before reading it (a
   // Parquet footer). Only a hint for sizing memory: a corrupt file may claim anything.
   virtual std::optional<int64_t> rows_expected() const { return std::nullopt; }
+  // Asks next() to decode only the columns `keep` (indexes into schema(), no repeats): its
+  // batches then hold those columns, in that order, with source_rows, and carry the others as
+  // a DeferredColumns (Batch::deferred), to be read for the rows that turn out to be wanted.
+  // Only before the first next(). False when the reader cannot (nothing changes then); a
+  // reader of several files may still hand over some files' batches whole.
+  virtual bool defer_columns(const std::vector<size_t>& keep) {
+    (void)keep;
+    return false;
+  }
+  // After defer_columns: the batches from the next one on are whole again (those handed over
+  // keep their DeferredColumns), e.g. once most rows turn out to be wanted. On the thread that
+  // calls next().
+  virtual void stop_deferring() {}
 };
 
 // Opens `path` by its extension (.parquet/.parq/.pq -> Parquet, anything else -> CSV).
@@ -81,6 +94,11 @@ class MultiFileReader : public BatchReader {
   // The first file's hint scaled by the size of all the files (the others are not opened
   // before their turn); none when the first file gives none.
   std::optional<int64_t> rows_expected() const override { return rows_expected_; }
+  // When the first file's reader can. Each later file is asked as it is opened; one that
+  // cannot (CSV) hands over whole batches. Never with ignore_corrupt_files: a damaged page
+  // read later, outside next(), could not skip its file.
+  bool defer_columns(const std::vector<size_t>& keep) override;
+  void stop_deferring() override;
   const std::vector<std::string>& skipped_files() const { return skipped_; }
   const std::string& current_file() const;
 
@@ -95,6 +113,7 @@ class MultiFileReader : public BatchReader {
   int64_t rejected_done_ = 0;
   std::optional<int64_t> rows_expected_;
   std::vector<std::string> skipped_;
+  std::optional<std::vector<size_t>> keep_;  // defer_columns
 };
 
 }  // namespace idemload::formats

@@ -18,7 +18,20 @@ class Deduper {
   // Clears `out`, then appends the rows of `in` whose key was not seen before (in this batch or
   // an earlier one), in order. Throws Error(kSchemaDrift) when the key column types differ from
   // those of the first batch.
-  void apply(const Batch& in, Batch& out);
+  // With `encoded`, the keys of `in` as EncodedKeys::encode gives them with keys().hash_function()
+  // (computed elsewhere, e.g. on the thread that read the batch); without, they are encoded here.
+  void apply(const Batch& in, Batch& out, const EncodedKeys* encoded = nullptr);
+  // apply() without the copy: clears `selection`, then appends the rows of `in` whose key was
+  // not seen before, in order. The key is in the columns `key_columns` of `in` (the key's
+  // columns in the same order as the Deduper's, e.g. a batch of the key columns alone), encoded
+  // in `encoded` (EncodedKeys::encode with keys().hash_function()).
+  void select(const Batch& in, const std::vector<size_t>& key_columns,
+              std::vector<uint32_t>& selection, const EncodedKeys& encoded);
+  // select() over the rows `rows` of `in` alone (ascending; the rest are counted in rows_in()
+  // but neither looked up nor kept), with their keys in `encoded`.
+  void select_rows(const Batch& in, const std::vector<size_t>& key_columns,
+                   const std::vector<uint32_t>& rows, const EncodedKeys& encoded,
+                   std::vector<uint32_t>& selection);
 
   // Makes room for `keys` distinct keys (e.g. the source's row count), so the set never grows.
   void reserve(size_t keys) { keys_.reserve(keys); }

@@ -1,11 +1,12 @@
 #include "ops/key_set.h"
 
+#include <sys/mman.h>
+
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstring>
 #include <new>
-
-#include <sys/mman.h>
 
 #include "core/error.h"
 
@@ -410,6 +411,41 @@ void KeySet::insert_encoded(const EncodedKeys& keys, std::vector<uint32_t>* new_
       case Found::kPresent:
         break;
     }
+  }
+}
+
+void KeySet::insert_rows(const EncodedKeys& keys, const std::vector<uint32_t>& rows,
+                         std::vector<uint32_t>& new_rows) {
+  const size_t count = rows.size();
+  for (size_t idx = 0; idx < count; ++idx) {
+    if (idx + kPrefetchDistance < count) prefetch(keys.hash(rows[idx + kPrefetchDistance]));
+    const uint32_t row = rows[idx];
+    if (insert_or_unmark(keys.key(row), keys.hash(row), false) == Found::kNew)
+      new_rows.push_back(row);
+  }
+}
+
+void KeySet::find_unmarking(const EncodedKeys& keys, size_t begin, size_t end, uint8_t* found,
+                            int64_t& unmarked) {
+  Slot* slots = this->slots();
+  const size_t mask = capacity() - 1;
+  for (size_t row = begin; row < end; ++row) {
+    if (row + kPrefetchDistance < end) prefetch(keys.hash(row + kPrefetchDistance));
+    const uint64_t hash = keys.hash(row);
+    const std::string_view key = keys.key(row);
+    const uint64_t tag = tag_of(hash);
+    uint8_t in_set = 0;
+    for (size_t idx = index_of(hash);; idx = (idx + 1) & mask) {
+      std::atomic_ref<Slot> slot(slots[idx]);
+      const Slot value = slot.load(std::memory_order_relaxed);
+      if (value == 0) break;
+      if ((value & kTagMask) != tag || !key_equals(value, key)) continue;
+      in_set = 1;
+      if ((value & kMark) != 0 && (slot.fetch_and(~kMark, std::memory_order_relaxed) & kMark) != 0)
+        ++unmarked;
+      break;
+    }
+    found[row - begin] = in_set;
   }
 }
 

@@ -86,8 +86,17 @@ class KeySet {
   // unmarked (a later occurrence is then simply present) and counted in `unmarked` (when not
   // null); its row is not new.
   void insert_encoded(const EncodedKeys& keys, std::vector<uint32_t>* new_rows, int64_t* unmarked = nullptr);
+  // insert_encoded() over the rows `rows` of `keys` alone (ascending).
+  void insert_rows(const EncodedKeys& keys, const std::vector<uint32_t>& rows,
+                   std::vector<uint32_t>& new_rows);
   // Appends to `rows` the rows of `keys` whose key is present (`want_present`) or absent.
   void probe_encoded(const EncodedKeys& keys, bool want_present, std::vector<uint32_t>& rows) const;
+  // For the rows [begin, end) of `keys`: found[row - begin] is 1 when the key is in the set, 0
+  // when not. A key found marked is unmarked and counted in `unmarked`. Several threads may
+  // call this at once while no thread changes the set otherwise: the slots are read, and a
+  // mark cleared, atomically, so of the threads that find a key marked at once one unmarks it.
+  void find_unmarking(const EncodedKeys& keys, size_t begin, size_t end, uint8_t* found,
+                      int64_t& unmarked);
 
   // Records or checks the types of the key columns of `batch` (see insert_keys).
   void check_key_types(const Batch& batch, const std::vector<size_t>& key_columns, std::string_view what);

@@ -4,6 +4,7 @@
 
 #include <random>
 #include <set>
+#include <thread>
 
 #include "core/error.h"
 #include "ops/ops_test_util.h"
@@ -228,6 +229,41 @@ TEST(KeySet, KeysLargerThanAnArenaBlock) {
   EXPECT_TRUE(keys.contains("after"));
   EXPECT_FALSE(keys.contains(std::string(5u << 20, 'z')));
   EXPECT_EQ(keys.size(), 4u);
+}
+
+// find_unmarking on two threads at once over one marked set: every key is found exactly when
+// it is in the set, whatever the hash (a three-bit one makes long probe chains), and each key
+// in the set is unmarked once, by one thread, though both halves of the probe hold every key
+// (each appears in both, in another order). A second pass finds the keys, none marked.
+TEST(KeySet, FindUnmarkingOnTwoThreadsAtOnce) {
+  for (HashFunction hash : {&default_key_hash, &testing::three_bit_hash}) {
+    constexpr int64_t kInSet = 3000;
+    auto schema = std::make_shared<const Schema>(std::vector<Field>{Field{"k", Type::kInt64}});
+    Batch present(schema);
+    for (int64_t value = 0; value < kInSet; ++value) present.column(0).append_int(value * 2);
+    KeySet keys(hash);
+    keys.insert_keys(present, {0}, /*mark=*/true);
+    // Probes: 0 … 2 × kInSet - 1 (every other one in the set), then the same descending.
+    Batch probes(schema);
+    for (int64_t value = 0; value < 2 * kInSet; ++value) probes.column(0).append_int(value);
+    for (int64_t value = 2 * kInSet - 1; value >= 0; --value) probes.column(0).append_int(value);
+    EncodedKeys encoded;
+    encoded.encode(probes, {0}, hash);
+    const size_t rows = encoded.size();
+    for (int pass = 0; pass < 2; ++pass) {
+      std::vector<uint8_t> found(rows, 2);
+      int64_t first = 0, second = 0;
+      std::thread other(
+          [&] { keys.find_unmarking(encoded, rows / 2, rows, found.data() + rows / 2, second); });
+      keys.find_unmarking(encoded, 0, rows / 2, found.data(), first);
+      other.join();
+      for (size_t row = 0; row < rows; ++row) {
+        const int64_t value = probes.column(0).int_at(row);
+        ASSERT_EQ(found[row], value % 2 == 0 ? 1 : 0) << "value " << value;
+      }
+      EXPECT_EQ(first + second, pass == 0 ? kInSet : 0) << "pass " << pass;
+    }
+  }
 }
 
 TEST(KeySet, InsertKeysOfBatches) {

@@ -1,5 +1,7 @@
 #include "strategies/pipeline.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -19,25 +21,171 @@
 
 namespace idemload::strategies {
 
-DedupedSource::DedupedSource(StrategyContext& context, ops::KeySet* present)
-    : context_(context), deduper_(context.key_columns), seeded_(present != nullptr), raw_(context.source->schema()) {
+DedupedSource::DedupedSource(StrategyContext& context, ops::KeySet* present, ops::KeySet* scope)
+    : context_(context),
+      deduper_(context.key_columns),
+      seeded_(present != nullptr || scope != nullptr),
+      raw_(context.source->schema()),
+      scope_(scope) {
   if (present != nullptr) {
     deduper_.seed(std::move(*present));  // sized by the caller (antijoin: expected_keys)
+  } else if (scope != nullptr) {
+    // The source's keys not in scope: about as many as its rows beyond the scope's keys.
+    const auto rows = static_cast<int64_t>(expected_keys(context));
+    deduper_.reserve(
+        static_cast<size_t>(std::max<int64_t>(rows - static_cast<int64_t>(scope->size()), 0)));
   } else {
     deduper_.reserve(expected_keys(context));
   }
 }
 
+bool DedupedSource::defer_all_but_keys(StrategyContext& context) {
+  return !context.key_columns.empty() && context.source->defer_columns(context.key_columns);
+}
+
+ReadAheadQueue::ReadAheadQueue(std::vector<size_t> key_columns, HashFunction hash,
+                               ops::KeySet* scope, formats::BatchReader* reader)
+    : key_columns_(std::move(key_columns)),
+      key_positions_(key_columns_.size()),
+      hash_(hash),
+      scope_(scope),
+      reader_(reader) {
+  std::iota(key_positions_.begin(), key_positions_.end(), size_t{0});
+}
+
+void ReadAheadQueue::prepare(const Batch& batch) {
+  std::unique_ptr<ReadAhead> ahead;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!spare_.empty()) {
+      ahead = std::move(spare_.back());
+      spare_.pop_back();
+    }
+  }
+  if (!ahead) ahead = std::make_unique<ReadAhead>();
+  ahead->keys.encode(batch, batch.deferred ? key_positions_ : key_columns_, hash_);
+  ahead->unmarked = 0;
+  ahead->in_scope.clear();
+  if (scope_ != nullptr) {
+    ahead->in_scope.resize(batch.num_rows() / kScopeShareDivisor);
+    scope_->find_unmarking(ahead->keys, 0, ahead->in_scope.size(), ahead->in_scope.data(),
+                           ahead->unmarked);
+    const auto in_scope =
+        static_cast<size_t>(std::count(ahead->in_scope.begin(), ahead->in_scope.end(), 1));
+    if (batch.deferred && reader_ != nullptr &&
+        (ahead->in_scope.size() - in_scope) * 4 > ahead->in_scope.size()) {
+      reader_->stop_deferring();
+    }
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  ready_.push_back(std::move(ahead));
+}
+
+std::unique_ptr<ReadAhead> ReadAheadQueue::take() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (ready_.empty()) throw Error::Internal("a batch was handed over without its keys' encodings");
+  std::unique_ptr<ReadAhead> ahead = std::move(ready_.front());
+  ready_.pop_front();
+  return ahead;
+}
+
+void ReadAheadQueue::give_back(std::unique_ptr<ReadAhead> ahead) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  spare_.push_back(std::move(ahead));
+}
+
 bool DedupedSource::next(Batch& out, StrategyStats& stats) {
   if (!context_.source->next(raw_)) return false;
   IDEMLOAD_FAILPOINT(after_rows_read);
-  deduper_.apply(raw_, out);
-  stats.rows_read = deduper_.rows_in();
-  stats.rows_duplicate = deduper_.rows_dropped();
-  stats.rows_distinct = deduper_.distinct_keys();
-  if (seeded_) stats.rows_matched = deduper_.rows_matched();
+  std::unique_ptr<ReadAhead> ahead;
+  if (ahead_) ahead = ahead_->take();
+  if (raw_.deferred) {
+    if (key_positions_.size() != context_.key_columns.size()) {
+      key_positions_.resize(context_.key_columns.size());
+      std::iota(key_positions_.begin(), key_positions_.end(), size_t{0});
+    }
+    select(key_positions_, ahead.get());
+    read_wanted(out);
+  } else {
+    select(context_.key_columns, ahead.get());
+    ops::reset_like(raw_, out);
+    ops::gather_append(raw_, selection_.data(), selection_.size(), out);
+  }
+  if (ahead) ahead_->give_back(std::move(ahead));
+  if (scope_ != nullptr) {
+    // The set apart holds the keys not in scope alone.
+    stats.rows_read = rows_in_;
+    stats.rows_matched = scope_matched_;
+    stats.rows_distinct = deduper_.distinct_keys() + scope_matched_;
+    stats.rows_duplicate = rows_in_ - stats.rows_distinct;
+  } else {
+    stats.rows_read = deduper_.rows_in();
+    stats.rows_duplicate = deduper_.rows_dropped();
+    stats.rows_distinct = deduper_.distinct_keys();
+    if (seeded_) stats.rows_matched = deduper_.rows_matched();
+  }
   if (context_.on_progress) context_.on_progress(stats);
   return true;
+}
+
+void DedupedSource::select(const std::vector<size_t>& key_columns, ReadAhead* ahead) {
+  if (ahead == nullptr) {
+    ahead = &own_ahead_;
+    own_ahead_.keys.encode(raw_, key_columns, deduper_.keys().hash_function());
+    own_ahead_.in_scope.clear();
+    own_ahead_.unmarked = 0;
+  }
+  if (scope_ == nullptr) {
+    deduper_.select(raw_, key_columns, selection_, ahead->keys);
+    return;
+  }
+  // The keys in scope fix the key's types, as when they seed the Deduper's set.
+  scope_->check_key_types(raw_, key_columns, "this batch");
+  const size_t rows = raw_.num_rows();
+  if (ahead->keys.size() != rows || ahead->in_scope.size() > rows) {
+    throw Error::Internal(fmt::format("{} keys encoded and {} looked up for a batch of {} rows",
+                                      ahead->keys.size(), ahead->in_scope.size(), rows));
+  }
+  // The rows the reading thread did not look up in scope, then the rows in scope of neither.
+  const size_t looked_up = ahead->in_scope.size();
+  ahead->in_scope.resize(rows);
+  int64_t unmarked = ahead->unmarked;
+  scope_->find_unmarking(ahead->keys, looked_up, rows, ahead->in_scope.data() + looked_up,
+                         unmarked);
+  candidates_.clear();
+  for (size_t row = 0; row < rows; ++row) {
+    if (ahead->in_scope[row] == 0) candidates_.push_back(static_cast<uint32_t>(row));
+  }
+  deduper_.select_rows(raw_, key_columns, candidates_, ahead->keys, selection_);
+  rows_in_ += static_cast<int64_t>(rows);
+  scope_matched_ += unmarked;
+}
+
+void DedupedSource::read_wanted(Batch& out) {
+  const std::vector<size_t>& keys = context_.key_columns;
+  const std::vector<size_t>& deferred = raw_.deferred->columns();
+  const std::shared_ptr<const Schema>& schema = context_.source->schema();
+  if (raw_.num_columns() != keys.size() || keys.size() + deferred.size() != schema->size() ||
+      raw_.source_rows.size() != raw_.num_rows()) {
+    throw Error::Internal(fmt::format(
+        "a batch of {} columns ({} rows located) with {} deferred, for a key of {} columns of {}",
+        raw_.num_columns(), raw_.source_rows.size(), deferred.size(), keys.size(), schema->size()));
+  }
+  ops::gather(raw_, selection_, wanted_keys_);
+  if (out.schema_ptr() != schema) {
+    out = Batch(schema);
+  } else {
+    out.clear();
+  }
+  out.source_file = raw_.source_file;
+  for (size_t idx = 0; idx < keys.size(); ++idx)
+    std::swap(out.column(keys[idx]), wanted_keys_.column(idx));
+  std::swap(out.source_rows, wanted_keys_.source_rows);
+  if (out.num_rows() == 0) return;  // every row present or repeated: nothing else is read
+  IDEMLOAD_FAILPOINT(deferred_columns_read);
+  deferred_out_.clear();
+  for (size_t column : deferred) deferred_out_.push_back(&out.column(column));
+  raw_.deferred->read(out.source_rows, deferred_out_);
 }
 
 BatchPipe::BatchPipe(Producer produce, const StrategyStats& initial, size_t depth)
@@ -418,14 +566,8 @@ void write_chunks(StrategyContext& context, targets::WriteMode mode, const RowFi
   // busy thread would only take the database's cores (PostgreSQL's load: 0.4 s slower).
   const bool mostly_present = present != nullptr && mostly_in_scope(context, stats.scope_keys);
   std::optional<formats::PrefetchReader> prefetched;
-  if (mostly_present) {
-    // Eight batches ahead rather than two: the hand-overs then rarely find the queue empty
-    // (the recovery's reader waited 0.03–0.07 s for its batches instead of 0.22 s).
-    constexpr size_t kReadAhead = 8;
-    prefetched.emplace(*context.source, kReadAhead);
-    producer_context.source = &*prefetched;
-  }
-  ChunkBuilder builder(producer_context, context.target->chunk_key_ranges());
+  std::shared_ptr<ReadAheadQueue> ahead;
+  std::vector<std::string> bounds_sample;
   if (mostly_present) {
     // The key ranges from a sample of the keys in scope, not from the first rows missing: those
     // are no fair sample then. In a recovery they are mostly the rows the failed job had read
@@ -433,11 +575,32 @@ void write_chunks(StrategyContext& context, targets::WriteMode mode, const RowFi
     // yet. Bounds cut from them left a few wide ranges, which most later rows fell into: chunks
     // from wide ranges, with fewer rows for each page of the key's B-tree they write (SQLite,
     // the 10 M-row recovery, four runs each, alternating: 7.2–7.3 s instead of 7.5–8.1 s). The
-    // keys in scope follow the table's keys, whose B-tree the ranges are for.
-    const std::vector<std::string> keys = present->sample(ChunkBuilder::kSampleKeys);
-    builder.bound_by(std::vector<std::string_view>(keys.begin(), keys.end()));
+    // keys in scope follow the table's keys, whose B-tree the ranges are for. (Taken before the
+    // reading thread starts to look keys up in the set.)
+    bounds_sample = present->sample(ChunkBuilder::kSampleKeys);
+    // The rows present are then dropped by their key alone: their other columns are never
+    // decoded (the recovery's reader decompressed 0.3 GB for the 20% of the rows it wrote).
+    if (!filter) DedupedSource::defer_all_but_keys(context);
+    // The reading thread, with little left to decode, also encodes the keys and looks a share
+    // of them up in scope: the de-duplicating thread, which looked every row up, was the
+    // busier one (the recovery's, 0.7 s over 8 M rows while the reader waited).
+    ahead = std::make_shared<ReadAheadQueue>(context.key_columns, present->hash_function(), present,
+                                             context.source);
+    // Eight batches ahead rather than two: the hand-overs then rarely find the queue empty
+    // (the recovery's reader waited 0.03–0.07 s for its batches instead of 0.22 s).
+    constexpr size_t kReadAhead = 8;
+    prefetched.emplace(*context.source, kReadAhead,
+                       [ahead](const Batch& batch) { ahead->prepare(batch); });
+    producer_context.source = &*prefetched;
   }
-  DedupedSource source(producer_context, present);  // takes `present` over
+  ChunkBuilder builder(producer_context, context.target->chunk_key_ranges());
+  if (mostly_present)
+    builder.bound_by(std::vector<std::string_view>(bounds_sample.begin(), bounds_sample.end()));
+  // When most of the source is present, `present` stays apart, looked up by both threads;
+  // otherwise the source's set takes it over.
+  DedupedSource source(producer_context, mostly_present ? nullptr : present,
+                       mostly_present ? present : nullptr);
+  if (ahead) source.use_read_ahead(ahead);
   Batch deduped(schema);
   Batch rows(schema);
   size_t offset = 0;  // rows of `rows` already in a chunk
@@ -499,6 +662,7 @@ void write_chunks(StrategyContext& context, targets::WriteMode mode, const RowFi
   }  // the pipe stops its producer here, if an error ended the writers early
   stats = state.committed;
   if (state.error) std::rethrow_exception(state.error);
+  prefetched.reset();  // its thread no longer looks keys up in `present`
   stats.count_split = count_split_of(context, source.keys());
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -12,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "formats/source.h"
 #include "ops/anti_join.h"
 #include "ops/dedupe.h"
 #include "ops/gather.h"
@@ -20,6 +22,50 @@
 
 namespace idemload::strategies {
 
+// Work done ahead, on the thread of a formats::PrefetchReader (its on_read), for each batch it
+// reads: the key's encodings, and for the first rows whether their key is in scope (see
+// DedupedSource's `scope`). The DedupedSource that reads the batches takes it in the same order:
+// encoding the keys and a share of the probing leave the de-duplicating thread, the busier one
+// when most rows are present already.
+struct ReadAhead {
+  ops::EncodedKeys keys;
+  std::vector<uint8_t> in_scope;  // for rows 0 … in_scope.size() - 1: 1 when the key is in scope
+  int64_t unmarked = 0;           // keys in scope first seen among those rows
+};
+
+class ReadAheadQueue {
+ public:
+  // `key_columns`: the key's columns in a whole batch; in a batch of the key's columns alone
+  // (DedupedSource::defer_all_but_keys) the key is its columns in order. With `scope`, the set
+  // of the keys in scope that the DedupedSource reading the batches probes as well (it must
+  // outlive the reading thread).
+  // `reader`: the reader whose batches these are (the PrefetchReader's inner one), told to stop
+  // deferring columns (BatchReader::stop_deferring) once a batch's share looked up shows more
+  // than a quarter of its rows out of scope: the rows wanted are then decoded whole on the
+  // reading thread again, not a few at a time on the de-duplicating one.
+  ReadAheadQueue(std::vector<size_t> key_columns, HashFunction hash, ops::KeySet* scope,
+                 formats::BatchReader* reader = nullptr);
+  // On the reading thread, with each batch it hands over.
+  void prepare(const Batch& batch);
+  // The next batch's; give it back once used.
+  std::unique_ptr<ReadAhead> take();
+  void give_back(std::unique_ptr<ReadAhead> ahead);
+
+  // The share of each batch's rows whose key the reading thread looks up in scope: it also
+  // decodes and encodes every key, so a quarter of the lookups evens the two threads out.
+  static constexpr size_t kScopeShareDivisor = 4;
+
+ private:
+  std::vector<size_t> key_columns_;
+  std::vector<size_t> key_positions_;  // 0 … key size - 1
+  HashFunction hash_;
+  ops::KeySet* scope_;
+  formats::BatchReader* reader_;
+  std::mutex mutex_;
+  std::deque<std::unique_ptr<ReadAhead>> ready_;
+  std::vector<std::unique_ptr<ReadAhead>> spare_;
+};
+
 // Reads the next source batch and de-duplicates it by key (first occurrence wins across the
 // whole stream). Returns false at the end. `out` may be empty when a whole batch was dropped.
 class DedupedSource {
@@ -27,15 +73,50 @@ class DedupedSource {
   // With `present` (the keys in scope, from scan_scope_keys), rows whose key is in it are
   // dropped as well and stats.rows_matched counts those keys: the anti-join done by the
   // de-duplication's own set (ops::Deduper::seed).
-  explicit DedupedSource(StrategyContext& context, ops::KeySet* present = nullptr);
+  //
+  // With `scope` instead, the keys in scope stay in that set (marked, as scan_scope_keys leaves
+  // them) and the rows whose key is there are dropped the same way: the set is only looked up
+  // (ops::KeySet::find_unmarking), by this thread and by the reading thread's ReadAheadQueue at
+  // once, and a set of this source's own de-duplicates the rest. Nothing may change `scope`
+  // meanwhile.
+  explicit DedupedSource(StrategyContext& context, ops::KeySet* present = nullptr,
+                         ops::KeySet* scope = nullptr);
   bool next(Batch& out, StrategyStats& stats);
-  const ops::KeySet& keys() const { return deduper_.keys(); }
+  // The keys seen (the scope's as well, in the set apart when there is one).
+  const ops::KeySet& keys() const { return scope_ != nullptr ? *scope_ : deduper_.keys(); }
+
+  // Asks the source (before its first batch) to decode only the key's columns, and the others
+  // only for the rows that are neither present nor repeated (formats::DeferredColumns): a
+  // re-run or a recovery, whose rows are mostly present, then never decompresses most pages.
+  // True when the source does (a DedupedSource over it reads its batches either way).
+  static bool defer_all_but_keys(StrategyContext& context);
+  // Takes each batch's key encodings (and scope lookups) from `ahead`, which the source's
+  // reading thread fills (the source being a PrefetchReader calling ahead->prepare).
+  void use_read_ahead(std::shared_ptr<ReadAheadQueue> ahead) { ahead_ = std::move(ahead); }
 
  private:
+  // Sets selection_ to the rows of raw_ to keep, their keys in its columns `key_columns`.
+  void select(const std::vector<size_t>& key_columns, ReadAhead* ahead);
+  // next()'s `out` for a batch of the key's columns alone (defer_all_but_keys).
+  void read_wanted(Batch& out);
+
   StrategyContext& context_;
   ops::Deduper deduper_;
   bool seeded_ = false;
   Batch raw_;
+  // read_wanted's: the key's columns of the rows wanted, and their scratch.
+  Batch wanted_keys_;
+  std::vector<size_t> key_positions_;
+  std::vector<uint32_t> selection_;
+  std::vector<Column*> deferred_out_;
+  std::shared_ptr<ReadAheadQueue> ahead_;
+  // With a scope set apart: the set, the rows read, the keys in scope found (first sightings),
+  // and scratch.
+  ops::KeySet* scope_ = nullptr;
+  int64_t rows_in_ = 0;
+  int64_t scope_matched_ = 0;
+  ReadAhead own_ahead_;
+  std::vector<uint32_t> candidates_;
 };
 
 // Runs a producer of batches on a second thread, at most `depth` batches ahead of the caller,

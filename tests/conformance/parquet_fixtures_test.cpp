@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -311,6 +312,156 @@ TEST_P(ParquetFixtureTest, MatchesExpected) {
   check_against_expected(fixture, doc, batches);
 }
 
+// Each fixture read with its columns deferred (formats::BatchReader::defer_columns): the first
+// column kept, or the last and the first, and the others read for the rows a pattern asks for
+// (every row, a scattered few, runs in every other stretch of 100 rows, the last row only).
+// Every value kept or read equals the same row's in a whole read: the pages skipped between
+// the rows asked for (whole or in part, over every encoding the fixtures hold) leave each
+// column's decoding where it belongs.
+TEST_P(ParquetFixtureTest, DeferredColumnsReadTheRowsAskedFor) {
+  const Fixture& fixture = GetParam();
+  json doc = json::parse(testing::read_file(fixture.expected_json));
+  if (doc.value("reader_must", "read") != "read") GTEST_SKIP() << "not a file to read";
+  const std::string path = fixture.parquet.string();
+  std::vector<Batch> batches;
+  read_all(path, 777, batches);
+  if (batches.empty()) GTEST_SKIP() << "no rows";
+  const Schema& schema = batches[0].schema();
+  // Every value as text by column and file row (nullopt: NULL).
+  std::vector<std::vector<std::optional<std::string>>> whole(schema.size());
+  for (const auto& batch : batches) {
+    for (size_t col = 0; col < schema.size(); ++col) {
+      for (size_t row = 0; row < batch.num_rows(); ++row) {
+        whole[col].push_back(batch.column(col).is_null(row)
+                                 ? std::nullopt
+                                 : std::optional(value_text(batch.column(col), row)));
+      }
+    }
+  }
+  const auto rows = static_cast<int64_t>(whole[0].size());
+  if (schema.size() < 2) {
+    EXPECT_FALSE(formats::parquet::open_parquet(path, {})->defer_columns({0}))
+        << "nothing to defer";
+    return;
+  }
+  const std::vector<std::pair<std::string, std::function<bool(int64_t)>>> patterns = {
+      {"every row", [](int64_t) { return true; }},
+      {"scattered", [](int64_t row) { return (row * 7919) % 13 < 2; }},
+      {"runs", [](int64_t row) { return (row / 100) % 2 == 1 && row % 100 < 37; }},
+      {"last row", [rows](int64_t row) { return row == rows - 1; }},
+  };
+  std::vector<std::vector<size_t>> keeps = {{0}};
+  if (schema.size() > 2) keeps.push_back({schema.size() - 1, 0});  // two of two: nothing to defer
+  for (const std::vector<size_t>& keep : keeps) {
+    for (const auto& [pattern, wanted] : patterns) {
+      SCOPED_TRACE(pattern + ", " + std::to_string(keep.size()) + " kept");
+      formats::SourceOptions options;
+      options.batch_rows = 500;
+      auto reader = formats::parquet::open_parquet(path, options);
+      ASSERT_TRUE(reader->defer_columns(keep));
+      Batch batch;
+      int64_t seen = 0, checked = 0;
+      while (reader->next(batch)) {
+        ASSERT_TRUE(batch.deferred != nullptr);
+        ASSERT_EQ(batch.num_columns(), keep.size());
+        ASSERT_EQ(batch.source_rows.size(), batch.num_rows());
+        const std::vector<size_t>& deferred = batch.deferred->columns();
+        ASSERT_EQ(deferred.size() + keep.size(), schema.size());
+        std::vector<int64_t> asked;
+        for (size_t row = 0; row < batch.num_rows(); ++row) {
+          const int64_t file_row = batch.source_rows[row];
+          ASSERT_EQ(file_row, seen++);
+          for (size_t idx = 0; idx < keep.size(); ++idx) {
+            const Column& column = batch.column(idx);
+            EXPECT_EQ(column.is_null(row) ? std::nullopt : std::optional(value_text(column, row)),
+                      whole[keep[idx]][static_cast<size_t>(file_row)]);
+          }
+          if (wanted(file_row)) asked.push_back(file_row);
+        }
+        std::vector<Column> read;
+        std::vector<Column*> out;
+        for (size_t col : deferred) read.emplace_back(schema.field(col).type);
+        for (auto& column : read) out.push_back(&column);
+        batch.deferred->read(asked, out);
+        for (size_t idx = 0; idx < deferred.size(); ++idx) {
+          ASSERT_EQ(read[idx].size(), asked.size()) << schema.field(deferred[idx]).name;
+          for (size_t pos = 0; pos < asked.size(); ++pos) {
+            const auto expected = whole[deferred[idx]][static_cast<size_t>(asked[pos])];
+            const auto actual =
+                read[idx].is_null(pos) ? std::nullopt : std::optional(value_text(read[idx], pos));
+            if (actual != expected) {
+              ADD_FAILURE() << schema.field(deferred[idx]).name << " row " << asked[pos] << ": "
+                            << actual.value_or("NULL") << ", expected "
+                            << expected.value_or("NULL");
+              return;
+            }
+            ++checked;
+          }
+        }
+      }
+      EXPECT_EQ(seen, rows);
+      if (pattern == "every row") {
+        EXPECT_EQ(checked, rows * static_cast<int64_t>(schema.size() - keep.size()));
+      }
+
+      // The same rows asked for at once, across every row group, from a reader's first batch.
+      auto at_once = formats::parquet::open_parquet(path, options);
+      ASSERT_TRUE(at_once->defer_columns(keep));
+      ASSERT_TRUE(at_once->next(batch));
+      std::vector<int64_t> asked;
+      for (int64_t row = 0; row < rows; ++row) {
+        if (wanted(row)) asked.push_back(row);
+      }
+      const std::vector<size_t> deferred = batch.deferred->columns();
+      std::vector<Column> read;
+      std::vector<Column*> out;
+      for (size_t col : deferred) read.emplace_back(schema.field(col).type);
+      for (auto& column : read) out.push_back(&column);
+      batch.deferred->read(asked, out);
+      for (size_t idx = 0; idx < deferred.size(); ++idx) {
+        ASSERT_EQ(read[idx].size(), asked.size());
+        for (size_t pos = 0; pos < asked.size(); ++pos) {
+          const auto actual =
+              read[idx].is_null(pos) ? std::nullopt : std::optional(value_text(read[idx], pos));
+          ASSERT_EQ(actual, whole[deferred[idx]][static_cast<size_t>(asked[pos])])
+              << schema.field(deferred[idx]).name << " row " << asked[pos] << ", asked at once";
+        }
+      }
+    }
+
+    // Deferring stopped after the first batches: the later batches are whole, every column at
+    // its row (the columns left out start inside a row group the others are part way through).
+    for (int deferred_batches : {1, 3}) {
+      SCOPED_TRACE(std::to_string(deferred_batches) + " batches deferred, then whole");
+      formats::SourceOptions options;
+      options.batch_rows = 300;
+      auto reader = formats::parquet::open_parquet(path, options);
+      ASSERT_TRUE(reader->defer_columns(keep));
+      Batch batch;
+      int64_t seen = 0;
+      for (int count = 0; reader->next(batch); ++count) {
+        if (count == deferred_batches) reader->stop_deferring();
+        ASSERT_EQ(batch.deferred != nullptr, count <= deferred_batches) << "batch " << count;
+        if (batch.deferred) {
+          seen += static_cast<int64_t>(batch.num_rows());
+          continue;
+        }
+        ASSERT_EQ(batch.num_columns(), schema.size());
+        for (size_t row = 0; row < batch.num_rows(); ++row, ++seen) {
+          ASSERT_EQ(batch.source_rows[row], seen);
+          for (size_t col = 0; col < schema.size(); ++col) {
+            const Column& column = batch.column(col);
+            ASSERT_EQ(column.is_null(row) ? std::nullopt : std::optional(value_text(column, row)),
+                      whole[col][static_cast<size_t>(seen)])
+                << schema.field(col).name << " row " << seen;
+          }
+        }
+      }
+      EXPECT_EQ(seen, rows);
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Fixtures, ParquetFixtureTest, ::testing::ValuesIn(all_fixtures()),
                          [](const ::testing::TestParamInfo<Fixture>& param_info) {
                            std::string name = param_info.param.name;
@@ -378,6 +529,48 @@ TEST(ParquetReader, BatchesNeverCrossRowGroupsAndKeepSourceRows) {
   }
   EXPECT_EQ(next_row, 50);
   EXPECT_EQ(sizes.front(), 4u);
+}
+
+// Column a's first page (rows 0–2559) and b's second have damaged CRCs. With a deferred, a
+// read of rows of its second page only passes over the first unopened, unchecked, and gives
+// the values DuckDB reads; a read of a row of the first page fails, naming column a, page 0 and
+// the row.
+TEST(ParquetReader, DeferredPagesAreCheckedOnlyWhenRead) {
+  const std::string path = corpus_file("datapage_v1-corrupt-checksum.parquet").string();
+  const auto expected = parse_csv(
+      testing::read_file(corpus_file("expected") / "datapage_v1-corrupt-checksum.expected.csv"));
+  ASSERT_EQ(expected.size(), 5121u);
+  formats::SourceOptions options;
+  options.batch_rows = 1000;  // b's first page: next() reads no damaged page
+  auto reader = formats::parquet::open_parquet(path, options);
+  ASSERT_TRUE(reader->defer_columns({1}));
+  EXPECT_FALSE(reader->defer_columns({0})) << "deferred twice";
+  Batch batch;
+  ASSERT_TRUE(reader->next(batch));
+  ASSERT_TRUE(batch.deferred != nullptr);
+  Column a(reader->schema()->field(0).type);
+  std::vector<Column*> out{&a};
+  batch.deferred->read({2560, 2561, 5119}, out);
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(value_text(a, 0), expected[2561][0].text);
+  EXPECT_EQ(value_text(a, 1), expected[2562][0].text);
+  EXPECT_EQ(value_text(a, 2), expected[5120][0].text);
+
+  auto again = formats::parquet::open_parquet(path, options);
+  ASSERT_TRUE(again->defer_columns({1}));
+  ASSERT_TRUE(again->next(batch));
+  a.clear();
+  try {
+    batch.deferred->read({7}, out);
+    FAIL() << "a damaged page was read without an error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::kCorruption);
+    EXPECT_NE(error.message().find("CRC"), std::string::npos) << error.what();
+    EXPECT_EQ(error.context().file, path);
+    EXPECT_EQ(error.context().column, "a");
+    EXPECT_EQ(error.context().page, 0);
+    EXPECT_EQ(error.context().row, 0);
+  }
 }
 
 TEST(ParquetReader, MissingFileIsInvalidInput) {

@@ -50,7 +50,7 @@ size_t count_valid(const uint8_t* valid, size_t rows) {
 }  // namespace
 
 ColumnReader::ColumnReader(const ColumnDescriptor& column)
-    : column_(column), dictionary_(column.field.type) {}
+    : column_(column), dictionary_(column.field.type), skipped_(column.field.type) {}
 
 void ColumnReader::start_chunk(Codec codec, int64_t num_rows, int64_t first_row,
                                ErrorContext context) {
@@ -85,15 +85,73 @@ void ColumnReader::read(size_t rows, Column& out) {
       rows -= take;
     }
   } catch (const Error& error) {
-    ErrorContext context = context_;
-    if (page_idx_ >= 0) {
-      // Values are decoded a slice at a time: the row is the first of the slice that failed (the
-      // page's first row for a page that could not be opened).
-      context.page = page_idx_;
-      context.row = page_first_row_ + static_cast<int64_t>(page_pos_);
-    }
-    throw error.with_context(context);
+    throw in_context(error);
   }
+}
+
+Error ColumnReader::in_context(const Error& error) const {
+  ErrorContext context = context_;
+  if (page_idx_ >= 0) {
+    // Values are decoded a slice at a time: the row is the first of the slice that failed (the
+    // page's first row for a page that could not be opened).
+    context.page = page_idx_;
+    context.row = page_first_row_ + static_cast<int64_t>(page_pos_);
+  }
+  return error.with_context(context);
+}
+
+void ColumnReader::skip(size_t rows) {
+  try {
+    while (rows > 0) {
+      if (page_pos_ == page_rows_) {
+        if (skip_data_page(rows)) continue;
+        if (!next_data_page()) {
+          corrupt(fmt::format("column chunk ends after {} of its row group's {} rows",
+                              num_rows_ - rows_left_, num_rows_));
+        }
+        continue;
+      }
+      // Part of a page: its values are decoded and dropped, which moves every decoder (levels,
+      // dictionary indices, byte arrays) past them as read() would.
+      const size_t take = std::min(rows, page_rows_ - page_pos_);
+      skipped_.clear();
+      append_slice(take, skipped_);
+      page_pos_ += take;
+      rows -= take;
+    }
+  } catch (const Error& error) {
+    throw in_context(error);
+  }
+}
+
+bool ColumnReader::skip_data_page(size_t& rows) {
+  if (rows_left_ <= 0 || chunk_pos_ >= chunk_.size()) return false;
+  size_t header_size = 0;
+  const PageHeader header =
+      parse_page_header(reinterpret_cast<const uint8_t*>(chunk_.data()) + chunk_pos_,
+                        chunk_.size() - chunk_pos_, header_size);
+  int64_t page_rows = -1;
+  if (header.type == static_cast<int32_t>(PageType::kDataPage) && header.data_page) {
+    page_rows = header.data_page->num_values;
+  } else if (header.type == static_cast<int32_t>(PageType::kDataPageV2) && header.data_page_v2) {
+    page_rows = header.data_page_v2->num_values;
+  }
+  // Other pages, and pages that claim what they cannot hold, are next_data_page()'s to read
+  // (and to report).
+  if (page_rows < 0 || static_cast<uint64_t>(page_rows) > rows || page_rows > rows_left_ ||
+      header.compressed_page_size < 0 ||
+      static_cast<size_t>(header.compressed_page_size) > chunk_.size() - chunk_pos_ - header_size) {
+    return false;
+  }
+  ++page_idx_;
+  page_first_row_ = first_row_ + (num_rows_ - rows_left_);
+  chunk_pos_ += header_size + static_cast<size_t>(header.compressed_page_size);
+  rows_left_ -= page_rows;
+  rows -= static_cast<size_t>(page_rows);
+  page_rows_ = 0;
+  page_pos_ = 0;
+  page_valid_ = nullptr;
+  return true;
 }
 
 // Converts the next `rows` rows of the current page into `out`.

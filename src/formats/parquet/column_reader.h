@@ -39,6 +39,10 @@ class ColumnReader {
   // the page in the chunk) and row (the file row where the damaged slice or page starts) in the
   // context. After a throw `out` may hold part of the rows.
   void read(size_t rows, Column& out);
+  // Passes over the next `rows` rows as read() would, without appending them anywhere. A data
+  // page that lies wholly inside them is passed over unopened: neither its CRC checked nor its
+  // bytes decompressed or decoded (its header is still read). Throws as read() does.
+  void skip(size_t rows);
 
   int64_t pages_read() const { return page_idx_ + 1; }
 
@@ -51,6 +55,11 @@ class ColumnReader {
   };
 
   bool next_data_page();
+  // Passes over the next page when it is a data page of at most `rows` rows (taking them off
+  // `rows`); false, having passed over nothing, for any other page or the chunk's end.
+  bool skip_data_page(size_t& rows);
+  // read()'s and skip()'s error context: the page, and the row where `pos` of it starts.
+  Error in_context(const Error& error) const;
   void decode_dictionary_page(const PageHeader& header, std::string_view payload);
   void decode_data_page(const PageHeader& header, std::string_view payload);
   void open_values(int32_t encoding, const uint8_t* data, size_t size, size_t values);
@@ -71,6 +80,7 @@ class ColumnReader {
   std::vector<uint8_t> buffer_;  // decompressed page
   Column dictionary_;
   bool has_dictionary_ = false;
+  Column skipped_;  // skip(): the rows of a page partly skipped, decoded and dropped
 
   // The current data page: its rows, validity (null when every row has a value) and values.
   size_t page_rows_ = 0;

@@ -312,6 +312,40 @@ TEST_P(ParquetFixtureTest, MatchesExpected) {
   check_against_expected(fixture, doc, batches);
 }
 
+// A value as text, nullopt for NULL.
+std::optional<std::string> text_at(const Column& column, size_t row) {
+  return column.is_null(row) ? std::nullopt : std::optional(value_text(column, row));
+}
+
+// Every value of a file as text, by column and file row.
+using WholeFile = std::vector<std::vector<std::optional<std::string>>>;
+
+// Reads the deferred columns of `batch` at the file rows `asked` and compares each value with
+// the whole read's (a failure names the first that differs); returns how many it compared.
+int64_t expect_deferred_read(const Batch& batch, const Schema& schema,
+                             const std::vector<int64_t>& asked, const WholeFile& whole) {
+  const std::vector<size_t> deferred = batch.deferred->columns();
+  std::vector<Column> read;
+  std::vector<Column*> out;
+  for (size_t col : deferred) read.emplace_back(schema.field(col).type);
+  for (auto& column : read) out.push_back(&column);
+  batch.deferred->read(asked, out);
+  int64_t compared = 0;
+  for (size_t idx = 0; idx < deferred.size(); ++idx) {
+    EXPECT_EQ(read[idx].size(), asked.size()) << schema.field(deferred[idx]).name;
+    for (size_t pos = 0; pos < asked.size() && pos < read[idx].size(); ++pos, ++compared) {
+      const auto& expected = whole[deferred[idx]][static_cast<size_t>(asked[pos])];
+      if (text_at(read[idx], pos) != expected) {
+        ADD_FAILURE() << schema.field(deferred[idx]).name << " row " << asked[pos] << ": "
+                      << text_at(read[idx], pos).value_or("NULL") << ", expected "
+                      << expected.value_or("NULL");
+        return compared;
+      }
+    }
+  }
+  return compared;
+}
+
 // Each fixture read with its columns deferred (formats::BatchReader::defer_columns): the first
 // column kept, or the last and the first, and the others read for the rows a pattern asks for
 // (every row, a scattered few, runs in every other stretch of 100 rows, the last row only).
@@ -327,14 +361,11 @@ TEST_P(ParquetFixtureTest, DeferredColumnsReadTheRowsAskedFor) {
   read_all(path, 777, batches);
   if (batches.empty()) GTEST_SKIP() << "no rows";
   const Schema& schema = batches[0].schema();
-  // Every value as text by column and file row (nullopt: NULL).
-  std::vector<std::vector<std::optional<std::string>>> whole(schema.size());
+  WholeFile whole(schema.size());
   for (const auto& batch : batches) {
     for (size_t col = 0; col < schema.size(); ++col) {
       for (size_t row = 0; row < batch.num_rows(); ++row) {
-        whole[col].push_back(batch.column(col).is_null(row)
-                                 ? std::nullopt
-                                 : std::optional(value_text(batch.column(col), row)));
+        whole[col].push_back(text_at(batch.column(col), row));
       }
     }
   }
@@ -373,31 +404,11 @@ TEST_P(ParquetFixtureTest, DeferredColumnsReadTheRowsAskedFor) {
           ASSERT_EQ(file_row, seen++);
           for (size_t idx = 0; idx < keep.size(); ++idx) {
             const Column& column = batch.column(idx);
-            EXPECT_EQ(column.is_null(row) ? std::nullopt : std::optional(value_text(column, row)),
-                      whole[keep[idx]][static_cast<size_t>(file_row)]);
+            EXPECT_EQ(text_at(column, row), whole[keep[idx]][static_cast<size_t>(file_row)]);
           }
           if (wanted(file_row)) asked.push_back(file_row);
         }
-        std::vector<Column> read;
-        std::vector<Column*> out;
-        for (size_t col : deferred) read.emplace_back(schema.field(col).type);
-        for (auto& column : read) out.push_back(&column);
-        batch.deferred->read(asked, out);
-        for (size_t idx = 0; idx < deferred.size(); ++idx) {
-          ASSERT_EQ(read[idx].size(), asked.size()) << schema.field(deferred[idx]).name;
-          for (size_t pos = 0; pos < asked.size(); ++pos) {
-            const auto expected = whole[deferred[idx]][static_cast<size_t>(asked[pos])];
-            const auto actual =
-                read[idx].is_null(pos) ? std::nullopt : std::optional(value_text(read[idx], pos));
-            if (actual != expected) {
-              ADD_FAILURE() << schema.field(deferred[idx]).name << " row " << asked[pos] << ": "
-                            << actual.value_or("NULL") << ", expected "
-                            << expected.value_or("NULL");
-              return;
-            }
-            ++checked;
-          }
-        }
+        checked += expect_deferred_read(batch, schema, asked, whole);
       }
       EXPECT_EQ(seen, rows);
       if (pattern == "every row") {
@@ -412,21 +423,7 @@ TEST_P(ParquetFixtureTest, DeferredColumnsReadTheRowsAskedFor) {
       for (int64_t row = 0; row < rows; ++row) {
         if (wanted(row)) asked.push_back(row);
       }
-      const std::vector<size_t> deferred = batch.deferred->columns();
-      std::vector<Column> read;
-      std::vector<Column*> out;
-      for (size_t col : deferred) read.emplace_back(schema.field(col).type);
-      for (auto& column : read) out.push_back(&column);
-      batch.deferred->read(asked, out);
-      for (size_t idx = 0; idx < deferred.size(); ++idx) {
-        ASSERT_EQ(read[idx].size(), asked.size());
-        for (size_t pos = 0; pos < asked.size(); ++pos) {
-          const auto actual =
-              read[idx].is_null(pos) ? std::nullopt : std::optional(value_text(read[idx], pos));
-          ASSERT_EQ(actual, whole[deferred[idx]][static_cast<size_t>(asked[pos])])
-              << schema.field(deferred[idx]).name << " row " << asked[pos] << ", asked at once";
-        }
-      }
+      expect_deferred_read(batch, schema, asked, whole);
     }
 
     // Deferring stopped after the first batches: the later batches are whole, every column at
@@ -451,8 +448,7 @@ TEST_P(ParquetFixtureTest, DeferredColumnsReadTheRowsAskedFor) {
           ASSERT_EQ(batch.source_rows[row], seen);
           for (size_t col = 0; col < schema.size(); ++col) {
             const Column& column = batch.column(col);
-            ASSERT_EQ(column.is_null(row) ? std::nullopt : std::optional(value_text(column, row)),
-                      whole[col][static_cast<size_t>(seen)])
+            ASSERT_EQ(text_at(column, row), whole[col][static_cast<size_t>(seen)])
                 << schema.field(col).name << " row " << seen;
           }
         }

@@ -180,13 +180,20 @@ TEST_F(SqliteTarget, AWholeTableScopeIsScannedOverTheKeysIndex) {
 // class (_batch has no type here, so no affinity makes 7 or X'61' text), the batch's rows are
 // counted. So inside a transaction that has added such a row, and in a read transaction of its
 // own: a row of batch b committed by another connection between the check and the count is
-// not counted. Each count leaves the connection as it found it (a transaction can begin).
+// not counted. Each count leaves the connection as it found it (a transaction can begin), an
+// error at the failpoint between the two as well.
 TEST_F(SqliteTarget, ABatchThatIsTheWholeTableIsCountedExactly) {
   target_->execute("CREATE TABLE w (k INTEGER PRIMARY KEY, payload TEXT, _batch)", {});
   target_->execute("CREATE INDEX w_batch ON w (_batch)", {});
   fill(*target_, "INSERT INTO w (k, payload, _batch) SELECT k, 'p', 'a' FROM c");
   EXPECT_EQ(target_->count("w", Scope::lineage("a")), 300000);
   EXPECT_EQ(target_->count("w", Scope::lineage("b")), 0);
+  // An error between the check and the count reaches the caller and leaves no transaction.
+  failpoints::configure("before_whole_table_count=error");
+  EXPECT_THROW(target_->count("w", Scope::lineage("a")), Error);
+  failpoints::reset();
+  target_->begin();
+  target_->commit();
 
   for (const char* other : {"'b'", "NULL", "X'61'", "7"}) {
     SCOPED_TRACE(other);

@@ -477,15 +477,19 @@ class SqliteTarget : public Target {
     if (own) execute("BEGIN", {});
     std::optional<int64_t> rows;
     try {
-      if (whole_table_in_scope(table, scope)) {
+      bool whole = false;
+      try {
+        whole = whole_table_in_scope(table, scope);
+      } catch (const Error&) {
+        // No such column or table, say: the plain count names it.
+      }
+      if (whole) {
         IDEMLOAD_FAILPOINT(before_whole_table_count);
         rows = parse_int64(query(fmt::format("SELECT COUNT(*) FROM {}", quote(table)), {})
                                .at(0)
                                .at(0)
                                .value_or(""));
       }
-    } catch (const Error&) {
-      rows.reset();  // no such column or table, say: the plain count names it
     } catch (...) {
       if (own) rollback();
       throw;

@@ -541,6 +541,10 @@ TEST(ParquetReader, DeferredPagesAreCheckedOnlyWhenRead) {
   auto reader = formats::parquet::open_parquet(path, options);
   ASSERT_TRUE(reader->defer_columns({1}));
   EXPECT_FALSE(reader->defer_columns({0})) << "deferred twice";
+  formats::SourceOptions twice = options;
+  twice.columns = {"a", "b", "a"};
+  EXPECT_FALSE(formats::parquet::open_parquet(path, twice)->defer_columns({1}))
+      << "a projected twice";
   Batch batch;
   ASSERT_TRUE(reader->next(batch));
   ASSERT_TRUE(batch.deferred != nullptr);

@@ -148,6 +148,10 @@ class ParquetBatchReader : public BatchReader {
 
   bool defer_columns(const std::vector<size_t>& keep) override {
     if (deferred_ || rows_read_ > 0 || !readers_.empty() || keep.empty()) return false;
+    // A column projected twice (--columns a,a) would have two readers to tell apart.
+    std::vector<size_t> projected = projection_;
+    std::sort(projected.begin(), projected.end());
+    if (std::adjacent_find(projected.begin(), projected.end()) != projected.end()) return false;
     std::vector<bool> kept(projection_.size(), false);
     for (size_t idx : keep) {
       if (idx >= projection_.size() || kept[idx]) return false;

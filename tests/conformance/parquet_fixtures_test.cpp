@@ -352,14 +352,26 @@ int64_t expect_deferred_read(const Batch& batch, const Schema& schema,
 // Every value kept or read equals the same row's in a whole read: the pages skipped between
 // the rows asked for (whole or in part, over every encoding the fixtures hold) leave each
 // column's decoding where it belongs.
-TEST_P(ParquetFixtureTest, DeferredColumnsReadTheRowsAskedFor) {
+class ParquetDeferredTest : public ::testing::TestWithParam<Fixture> {};
+
+// The fixtures that must be read and hold rows.
+std::vector<Fixture> readable_fixtures() {
+  std::vector<Fixture> out;
+  for (const Fixture& fixture : all_fixtures()) {
+    if (!fs::exists(fixture.expected_json)) continue;
+    json doc = json::parse(testing::read_file(fixture.expected_json));
+    if (doc.value("reader_must", "read") == "read" && doc.value("rows", int64_t{0}) > 0)
+      out.push_back(fixture);
+  }
+  return out;
+}
+
+TEST_P(ParquetDeferredTest, DeferredColumnsReadTheRowsAskedFor) {
   const Fixture& fixture = GetParam();
-  json doc = json::parse(testing::read_file(fixture.expected_json));
-  if (doc.value("reader_must", "read") != "read") GTEST_SKIP() << "not a file to read";
   const std::string path = fixture.parquet.string();
   std::vector<Batch> batches;
   read_all(path, 777, batches);
-  if (batches.empty()) GTEST_SKIP() << "no rows";
+  ASSERT_FALSE(batches.empty()) << "the expected file says it holds rows";
   const Schema& schema = batches[0].schema();
   WholeFile whole(schema.size());
   for (const auto& batch : batches) {
@@ -458,14 +470,18 @@ TEST_P(ParquetFixtureTest, DeferredColumnsReadTheRowsAskedFor) {
   }
 }
 
+std::string fixture_name(const ::testing::TestParamInfo<Fixture>& param_info) {
+  std::string name = param_info.param.name;
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return name;
+}
+
 INSTANTIATE_TEST_SUITE_P(Fixtures, ParquetFixtureTest, ::testing::ValuesIn(all_fixtures()),
-                         [](const ::testing::TestParamInfo<Fixture>& param_info) {
-                           std::string name = param_info.param.name;
-                           for (char& c : name) {
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           }
-                           return name;
-                         });
+                         fixture_name);
+INSTANTIATE_TEST_SUITE_P(Fixtures, ParquetDeferredTest, ::testing::ValuesIn(readable_fixtures()),
+                         fixture_name);
 
 fs::path corpus_file(const std::string& name) { return testing::fixtures_dir() / "parquet" / "parquet-testing" / name; }
 
